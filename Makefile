@@ -1,0 +1,27 @@
+# Two commands for a fresh machine:  `make run`  and  `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CONFIG ?= config/default.toml
+
+.PHONY: install run test gold clean
+
+$(BIN)/irnlp: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(BIN)/irnlp
+
+install: $(BIN)/irnlp
+
+run: install  ## install, then run the main job on corpus/raw with the default config
+	$(BIN)/irnlp run $(CONFIG)
+
+test: install  ## install, then run the test suite
+	$(BIN)/python -m pytest
+
+gold:  ## rebuild corpus/gold/*.jsonl from the hand-written sources
+	$(BIN)/python corpus/gold/build_gold.py
+
+clean:
+	rm -rf $(VENV) outputs .pytest_cache

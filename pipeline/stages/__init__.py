@@ -1,0 +1,1 @@
+"""Stages: one module each. Every stage maps ``Iterable[Document] -> Iterator[Document]``."""

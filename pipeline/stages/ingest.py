@@ -1,0 +1,163 @@
+"""Ingest: read reports from files, folders and glob patterns.
+
+Formats, chosen by file extension:
+- plain text (``.txt``, ``.text``, ``.md``, anything else): bytes decoded as
+  UTF-8 when valid, otherwise with the encoding charset-normalizer detects;
+- HTML (``.html``, ``.htm``): main text extracted with trafilatura;
+- JSONL (``.jsonl``): one report a line, ``{"text": ..., "id"?: ..., "meta"?: {...}}``.
+
+An unreadable file is recorded in the run's failures and skipped, or stops the
+run when ``run.strict`` is true.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from pipeline.config import Params
+from pipeline.document import Document
+from pipeline.errors import InputError
+from pipeline.registry import register
+from pipeline.stages.base import Stage
+
+TEXT_EXT = {".txt", ".text", ".md"}
+HTML_EXT = {".html", ".htm"}
+JSONL_EXT = {".jsonl"}
+SKIP_NAMES = {"SOURCES.md", "README.md"}  # documentation shipped beside a corpus
+
+
+class IngestParams(Params):
+    """``[stages.ingest]``.
+
+    Attributes:
+        paths: files, folders (read recursively) and glob patterns.
+        exclude: file names never read (documentation beside the corpus).
+    """
+
+    paths: list[str] = ["corpus/raw"]
+    exclude: list[str] = sorted(SKIP_NAMES)
+
+
+def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[Path]:
+    """Files named by ``paths`` (files, folders, globs), sorted, without duplicates.
+
+    Raises:
+        InputError: a path matches nothing.
+    """
+    excluded = set(exclude)
+    out: dict[Path, None] = {}
+    for p in paths:
+        if any(ch in p for ch in "*?["):
+            matches = [Path(m) for m in sorted(glob.glob(p, recursive=True))]
+        elif Path(p).is_dir():
+            matches = sorted(f for f in Path(p).rglob("*") if f.is_file())
+        else:
+            matches = [Path(p)]
+        if not matches or not all(m.exists() for m in matches):
+            raise InputError(f"{p}: no such file or folder; fix stages.ingest.paths in the config")
+        for m in matches:
+            if m.is_file() and m.name not in excluded and not m.name.startswith("."):
+                out[m] = None
+    return list(out)
+
+
+def decode(data: bytes, path: Path) -> str:
+    """Decode bytes: UTF-8 (with or without BOM) first, then charset-normalizer's best guess.
+
+    Raises:
+        InputError: the bytes look binary (NUL bytes outside UTF-16/32) or no encoding fits.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or (b"\x00" in data and not (best.encoding or "").startswith("utf_16") and not (best.encoding or "").startswith("utf_32")):
+        raise InputError(f"{path}: not text (binary data or unknown encoding); convert it to UTF-8 text or remove it from the input")
+    return str(best)
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@register("ingest.v1")
+class Ingest(Stage):
+    """Source stage: passes through incoming documents, then yields one per report read."""
+
+    Params = IngestParams
+
+    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
+        yield from docs
+        seen: set[str] = set()
+        for path in expand_paths(self.params.paths, self.params.exclude):
+            try:
+                data = path.read_bytes()
+                self.ctx.inputs[str(path)] = file_hash(data)
+                new_docs = list(self.read(path, data))
+            except (InputError, OSError) as e:
+                msg = str(e) if isinstance(e, InputError) else f"{path}: cannot read ({e.strerror}); check the file's permissions"
+                if self.ctx.config.run.strict:
+                    raise InputError(msg) from None
+                self.ctx.failures.append({"path": str(path), "stage": self.name, "error": msg})
+                self.counts["failed"] += 1
+                continue
+            for doc in new_docs:
+                if doc.id in seen:  # ids must be unique within a run
+                    n = 2
+                    while f"{doc.id}-{n}" in seen:
+                        n += 1
+                    self.counts["renamed_duplicate_id"] += 1
+                    doc.meta["original_id"] = doc.id
+                    doc.id = f"{doc.id}-{n}"
+                seen.add(doc.id)
+                if not doc.raw.strip():
+                    doc.status = "empty"
+                    self.counts["empty"] += 1
+                yield doc
+
+    def read(self, path: Path, data: bytes) -> Iterator[Document]:
+        ext = path.suffix.lower()
+        if ext in JSONL_EXT:
+            yield from self.read_jsonl(path, decode(data, path))
+        elif ext in HTML_EXT:
+            yield self.read_html(path, decode(data, path))
+        else:
+            yield Document(id=path.stem, source=str(path), raw=decode(data, path))
+
+    def read_html(self, path: Path, html: str) -> Document:
+        import trafilatura
+
+        text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True) or ""
+        meta = {}
+        md = trafilatura.extract_metadata(html)
+        if md is not None:
+            meta = {k: v for k, v in {"title": md.title, "date": md.date, "url": md.url}.items() if v}
+        return Document(id=path.stem, source=str(path), raw=text, meta={"html": True, **meta})
+
+    def read_jsonl(self, path: Path, content: str) -> Iterator[Document]:
+        for n, line in enumerate(content.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+                    raise ValueError('expected an object with a string "text"')
+            except ValueError as e:
+                msg = f"{path}:{n}: bad JSONL line ({e}); fix or delete that line"
+                if self.ctx.config.run.strict:
+                    raise InputError(msg) from None
+                self.ctx.failures.append({"path": f"{path}:{n}", "stage": self.name, "error": msg})
+                self.counts["failed"] += 1
+                continue
+            meta = rec.get("meta") if isinstance(rec.get("meta"), dict) else {}
+            rid = str(rec.get("id") or f"{path.stem}-{n}")
+            yield Document(id=rid, source=f"{path}:{n}", raw=rec["text"], meta=dict(meta))
