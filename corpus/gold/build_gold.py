@@ -25,6 +25,8 @@ Rules:
 Usage: ``python corpus/gold/build_gold.py`` writes ``seed.jsonl`` and
 ``similar.jsonl`` next to this script (which reports go where is set in
 ``OUTPUTS`` below) and fails loudly on any malformed line.
+``python corpus/gold/build_gold.py SRC_DIR OUT.jsonl`` compiles every report of
+``SRC_DIR`` into one file (used for the training data in ``corpus/train/``).
 """
 
 from __future__ import annotations
@@ -150,20 +152,23 @@ def assemble(report: dict) -> dict:
             "ents": ents, "sents": sents}
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    src, outputs = SRC, {HERE / name: prefixes for name, prefixes in OUTPUTS.items()}
+    if len(argv) == 2:
+        src, outputs = Path(argv[0]), {Path(argv[1]): ("",)}
     reports: dict = {}
-    for path in sorted(SRC.glob("*.txt")):
+    for path in sorted(src.glob("*.txt")):
         parse_file(path, reports)
-    for out_name, prefixes in OUTPUTS.items():
+    for out_name, prefixes in outputs.items():
         records = [assemble(r) for rid, r in sorted(reports.items()) if rid.startswith(prefixes)]
-        with open(HERE / out_name, "w", encoding="utf-8") as fh:
+        with open(out_name, "w", encoding="utf-8") as fh:
             for rec in records:
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
         n_s = sum(len(r["sents"]) for r in records)
         n_e = sum(len(r["ents"]) for r in records)
-        print(f"{out_name}: {len(records)} reports, {n_s} sentences, {n_e} entities")
+        print(f"{Path(out_name).name}: {len(records)} reports, {n_s} sentences, {n_e} entities")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -65,23 +65,34 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[Path
     return list(out)
 
 
+BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\x1f\x8b", b"PK\x03\x04", b"\xff\xd8\xff", b"GIF8", b"BZh", b"\x7fELF")
+
+
 def decode(data: bytes, path: Path) -> str:
     """Decode bytes: UTF-8 (with or without BOM) first, then charset-normalizer's best guess.
 
     Raises:
-        InputError: the bytes look binary (NUL bytes outside UTF-16/32) or no encoding fits.
+        InputError: the bytes look binary (a known file signature, or NUL bytes
+            outside UTF-16/32) or no encoding fits.
     """
+    binary = InputError(f"{path}: not text (binary data or unknown encoding); "
+                        "convert it to UTF-8 text or remove it from the input")
+    if data.startswith(BINARY_MAGIC):
+        raise binary
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    if b"\x00" not in data:  # UTF-8 text never holds NUL; UTF-16/32 almost always does
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
-    if best is None or (b"\x00" in data and not (best.encoding or "").startswith("utf_16") and not (best.encoding or "").startswith("utf_32")):
-        raise InputError(f"{path}: not text (binary data or unknown encoding); convert it to UTF-8 text or remove it from the input")
+    if best is None:
+        raise binary
+    if b"\x00" in data and not best.encoding.startswith(("utf_16", "utf_32")):
+        raise binary
     return str(best)
 
 

@@ -1,0 +1,97 @@
+"""Ingest of each format, from files, folders and globs, with encoding detection."""
+
+import json
+
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.stages.ingest import Ingest, IngestParams, expand_paths
+
+from .conftest import FIXTURES, SEED
+
+SENTENCE = "Президент Беларуси посетил Баку 20 мая 2024 года, и стороны подписали соглашения о сотрудничестве."
+
+
+def ingest(ctx, *paths):
+    stage = Ingest("ingest", IngestParams(paths=[str(p) for p in paths]), ctx)
+    return list(stage([]))
+
+
+def test_utf8_text_file_gives_one_document(ctx):
+    [doc] = ingest(ctx, SEED)
+    assert doc.id == SEED.stem
+    assert doc.raw == SEED.read_text(encoding="utf-8")
+    assert str(SEED) in ctx.inputs
+
+
+def test_windows_1251_and_utf16_are_detected(ctx, tmp_path):
+    (tmp_path / "cp.txt").write_bytes(((SENTENCE + "\n") * 3).encode("cp1251"))
+    (tmp_path / "u16.txt").write_bytes(((SENTENCE + "\n") * 3).encode("utf-16"))
+    docs = {d.id: d for d in ingest(ctx, tmp_path)}
+    assert docs["cp"].raw.startswith("Президент Беларуси")
+    assert docs["u16"].raw.startswith("Президент Беларуси")
+
+
+def test_binary_file_is_reported_and_skipped(ctx, tmp_path):
+    (tmp_path / "a.txt").write_text("Baku and Minsk signed agreements.", encoding="utf-8")
+    (tmp_path / "b.txt").write_bytes(b"%PDF-1.4\x00\x01\x02\xff\xfe\x00binary\x00" * 20)
+    docs = ingest(ctx, tmp_path)
+    assert [d.id for d in docs] == ["a"]
+    assert ctx.failures and "b.txt: not text" in ctx.failures[0]["error"]
+
+
+def test_binary_file_stops_a_strict_run(ctx, tmp_path, config):
+    from pipeline.config import load_config
+
+    strict = load_config("config/default.toml", ["run.strict=true"])
+    ctx.config = strict
+    (tmp_path / "b.txt").write_bytes(b"\x00\x01\x02\x03" * 50)
+    with pytest.raises(InputError, match="b.txt"):
+        ingest(ctx, tmp_path)
+
+
+def test_jsonl_with_a_broken_line_keeps_the_others(ctx, tmp_path):
+    p = tmp_path / "r.jsonl"
+    p.write_text(json.dumps({"id": "one", "text": "First report.", "meta": {"title": "T"}}) + "\n{broken\n"
+                 + json.dumps({"text": "Third report."}) + "\n", encoding="utf-8")
+    docs = ingest(ctx, p)
+    assert [(d.id, d.raw) for d in docs] == [("one", "First report."), ("r-3", "Third report.")]
+    assert docs[0].meta == {"title": "T"}
+    assert "r.jsonl:2: bad JSONL line" in ctx.failures[0]["error"]
+
+
+def test_duplicate_ids_are_made_unique(ctx, tmp_path):
+    p = tmp_path / "r.jsonl"
+    p.write_text("\n".join(json.dumps({"id": "x", "text": t}) for t in ("a", "b")), encoding="utf-8")
+    assert [d.id for d in ingest(ctx, p)] == ["x", "x-2"]
+
+
+def test_html_main_text_is_extracted(ctx, tmp_path):
+    body = " ".join(["Belarus and Azerbaijan signed a set of agreements covering agriculture and tourism."] * 4)
+    html = (f"<html><head><title>Visit</title></head><body><nav><a href='/'>Home</a> <a>Reports</a></nav>"
+            f"<article><h1>Visit to Baku</h1><p>{body}</p><p>{body}</p></article>"
+            f"<footer>© 2024 Institute. All rights reserved.</footer></body></html>")
+    (tmp_path / "page.html").write_text(html, encoding="utf-8")
+    [doc] = ingest(ctx, tmp_path / "page.html")
+    assert "signed a set of agreements" in doc.raw
+    assert "All rights reserved" not in doc.raw and "Home" not in doc.raw
+
+
+def test_empty_file_is_marked_not_failed(ctx, tmp_path):
+    (tmp_path / "e.txt").write_text("  \n\n", encoding="utf-8")
+    [doc] = ingest(ctx, tmp_path)
+    assert doc.status == "empty"
+
+
+def test_glob_and_folder_and_missing_path(tmp_path):
+    (tmp_path / "a.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "SOURCES.md").write_text("doc", encoding="utf-8")
+    assert [p.name for p in expand_paths([str(tmp_path)], ["SOURCES.md"])] == ["a.txt"]
+    assert [p.name for p in expand_paths([str(tmp_path / "*.txt")])] == ["a.txt"]
+    with pytest.raises(InputError, match="no such file or folder"):
+        expand_paths([str(tmp_path / "missing")])
+
+
+def test_fixture_files_read(ctx):
+    docs = ingest(ctx, FIXTURES / "raw")
+    assert {d.id for d in docs} == {"seed_head", "news_am"}
