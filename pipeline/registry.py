@@ -38,4 +38,4 @@ def get(name: str) -> type["Stage"]:
 
 def load_builtin() -> None:
     """Import the built-in stage modules so that they register themselves."""
-    from pipeline.stages import classify, clean, ingest, ner, repair, segment, write  # noqa: F401
+    from pipeline.stages import classify, classify_sklearn, clean, ingest, ner, repair, segment, write  # noqa: F401

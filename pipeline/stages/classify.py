@@ -29,8 +29,8 @@ class LexiconParams(Params):
 
 
 @lru_cache(maxsize=8)
-def load_lexicon(path: str) -> dict:
-    """Compile a lexicon file into one regex per topic and stance.
+def read_lexicon(path: str) -> dict:
+    """Read a lexicon TOML file: ``{"topics": {topic: [terms]}, "stance": {"FAVOR": [...], "AGAINST": [...]}}``.
 
     Raises:
         ConfigError: missing file, or a topic/stance name outside the guidelines' labels.
@@ -42,6 +42,16 @@ def load_lexicon(path: str) -> dict:
     bad = set(data.get("topics", {})) - set(TOPICS)
     if bad:
         raise ConfigError(f"{path}: unknown topic(s) {sorted(bad)} (allowed: {', '.join(TOPICS)})")
+    return data
+
+
+def load_lexicon(path: str) -> dict:
+    """Read and compile a lexicon file (see :func:`compile_lexicon`)."""
+    return compile_lexicon(read_lexicon(path))
+
+
+def compile_lexicon(data: dict) -> dict:
+    """One case-insensitive regex per topic and per evaluative stance; terms match at a word start."""
 
     def rx(terms):
         alts = sorted((re.escape(t.lower()) for t in terms), key=len, reverse=True)

@@ -1,0 +1,91 @@
+"""Classify with trained scikit-learn models (factory ``sklearn.v1``).
+
+Loads ``topic.skops`` and ``stance.skops`` from ``model_dir`` (made by
+``irnlp train``), gives every sentence a topic, a stance, the probabilities of
+all labels and a low-confidence flag, and proposes stance targets: in a
+sentence that takes a side, each named entity gets the stance of the nearest
+evaluative lexicon term (the sentence's stance when there is none).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pipeline.config import Params
+from pipeline.document import STANCES, TOPICS, Document
+from pipeline.registry import register
+from pipeline.stages.base import Stage
+from pipeline.stages.classify import compile_lexicon
+from pipeline.textcat import load_model, predict_proba, read_meta, units_of_record
+
+TARGET_LABELS = {"PERSON", "NORP", "GPE", "ORG", "LOC", "FAC", "PRODUCT", "EVENT"}
+
+
+class SklearnParams(Params):
+    """``[stages.classify]`` for ``sklearn.v1``.
+
+    Attributes:
+        model_dir: folder with ``topic.skops``, ``stance.skops`` and ``meta.json``.
+        low_confidence: a sentence whose best topic or stance probability is below this is flagged.
+        targets: propose stance targets for FAVOR/AGAINST sentences.
+    """
+
+    model_dir: str = "models/textcat"
+    low_confidence: float = 0.5
+    targets: bool = True
+
+
+@lru_cache(maxsize=4)
+def load_models(model_dir: str):
+    d = Path(model_dir)
+    meta = read_meta(d / "meta.json")
+    return load_model(d / "topic.skops", TOPICS if meta.get("topic_labels") is None else meta["topic_labels"]), \
+        load_model(d / "stance.skops", STANCES), meta
+
+
+def targets_for(doc: Document, start: int, end: int, stance: str, lex: dict) -> list[dict]:
+    """Stance per entity of the sentence ``[start, end)``: the stance of the nearest evaluative term."""
+    text = doc.text[start:end]
+    hits = [(m.start() + start, st) for st in ("FAVOR", "AGAINST") if lex[st] for m in lex[st].finditer(text)]
+    out = []
+    for e in doc.ents:
+        if e.start >= start and e.end <= end and e.label in TARGET_LABELS:
+            if hits:
+                mid = (e.start + e.end) / 2
+                nearest = min(hits, key=lambda h: abs(h[0] - mid))[1]
+            else:
+                nearest = stance
+            out.append({"start": e.start, "end": e.end, "stance": nearest})
+    return out
+
+
+@register("sklearn.v1")
+class SklearnClassifier(Stage):
+    Params = SklearnParams
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.topic_model, self.stance_model, self.meta = load_models(self.params.model_dir)
+        self.lex = compile_lexicon(self.meta.get("lexicon", {}))
+
+    def process(self, doc: Document) -> None:
+        rec = {"id": doc.id, "text": doc.text,
+               "sents": [{"start": s.start, "end": s.end} for s in doc.sents],
+               "ents": [{"start": e.start, "end": e.end, "label": e.label} for e in doc.ents]}
+        units = units_of_record(rec)
+        order = sorted(range(len(doc.sents)), key=lambda i: doc.sents[i].start)
+        t_classes, t_p = predict_proba(self.topic_model, units)
+        s_classes, s_p = predict_proba(self.stance_model, units)
+        for row, i in enumerate(order):
+            s = doc.sents[i]
+            s.topic_probs = {c: round(float(p), 4) for c, p in zip(t_classes, t_p[row])}
+            s.stance_probs = {c: round(float(p), 4) for c, p in zip(s_classes, s_p[row])}
+            s.topic = max(s.topic_probs, key=s.topic_probs.get)
+            s.stance = max(s.stance_probs, key=s.stance_probs.get)
+            s.low_confidence = min(s.topic_probs[s.topic], s.stance_probs[s.stance]) < self.params.low_confidence
+            if self.params.targets and s.stance != "NONE":
+                s.targets = targets_for(doc, s.start, s.end, s.stance, self.lex)
+            self.counts["low_confidence"] += s.low_confidence
+        doc.meta["method"] = "sklearn"
+        doc.meta["model"] = {"dir": self.params.model_dir, "trained": self.meta.get("trained_at")}

@@ -1,0 +1,210 @@
+"""Sentence topic and stance classifiers: features, training, saving and loading.
+
+Each sentence becomes a feature dict (:func:`sentence_features`) with its text,
+its context (section heading, neighbouring sentences) and cheap symbolic
+features (lexicon hits, entity labels, heading flag). A scikit-learn
+``Pipeline`` turns that into TF-IDF word and character n-grams plus the
+symbolic features and fits a class-weighted logistic regression. Models are
+saved with skops (no pickle), beside a ``meta.json`` that records labels,
+training files and their hashes, library versions and grouped cross-validated
+scores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from pipeline.errors import ModelError
+
+SEED = 0
+HEADING_MAX_CHARS = 120
+
+
+def is_heading(text: str) -> bool:
+    """A title or heading: a short unit without final sentence punctuation."""
+    return len(text) < HEADING_MAX_CHARS and not text.rstrip().endswith((".", "!", "?", "»", "”", '"', ":", ";"))
+
+
+@dataclass
+class Unit:
+    """One sentence to classify, with what the features need.
+
+    Attributes:
+        text: the sentence.
+        heading: text of the heading of its section ("" before the first).
+        prev, next: neighbouring sentences of the same report ("" at the ends).
+        ent_labels: labels of the entities inside the sentence.
+        group: id of the report (for grouped cross-validation).
+    """
+
+    text: str
+    heading: str = ""
+    prev: str = ""
+    next: str = ""
+    ent_labels: tuple[str, ...] = ()
+    group: str = ""
+
+
+def units_of_record(rec: dict) -> list[Unit]:
+    """Units of a JSONL record (gold or output format), in order."""
+    text = rec["text"]
+    sents = sorted(rec["sents"], key=lambda s: s["start"])
+    ents = rec.get("ents", [])
+    out, heading = [], ""
+    for i, s in enumerate(sents):
+        st = text[s["start"]:s["end"]]
+        labels = tuple(e["label"] for e in ents if e["start"] >= s["start"] and e["end"] <= s["end"])
+        prev = text[sents[i - 1]["start"]:sents[i - 1]["end"]] if i else ""
+        nxt = text[sents[i + 1]["start"]:sents[i + 1]["end"]] if i + 1 < len(sents) else ""
+        out.append(Unit(st, heading, prev, nxt, labels, rec["id"]))
+        if is_heading(st):
+            heading = st
+    return out
+
+
+# --- feature extraction: module-level functions so that skops can load them by name --------------
+def get_text(units: list[Unit]) -> list[str]:
+    return [u.text for u in units]
+
+
+def get_context(units: list[Unit]) -> list[str]:
+    return [f"{u.heading} {u.prev} {u.next}" for u in units]
+
+
+class LexiconFeatures(BaseEstimator, TransformerMixin):
+    """Symbolic features of units: lexicon hits (text and heading), entity labels, heading and quote flags.
+
+    Args:
+        lexicon: the parsed lexicon TOML (``{"topics": {...}, "stance": {...}}``); stored in
+            the model so that a saved model does not depend on the current config file.
+    """
+
+    def __init__(self, lexicon: dict | None = None):
+        self.lexicon = lexicon
+
+    def fit(self, X, y=None):
+        return self
+
+    def _compiled(self):
+        if getattr(self, "_rx", None) is None:
+            from pipeline.stages.classify import compile_lexicon
+
+            self._rx = compile_lexicon(self.lexicon or {})
+        return self._rx
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_rx", None)  # compiled regexes are rebuilt on load
+        return state
+
+    def transform(self, units: list[Unit]) -> list[dict[str, float]]:
+        from pipeline.stages.classify import count
+
+        lex = self._compiled()
+        out = []
+        for u in units:
+            f: dict[str, float] = {f"ent={lab}": 1.0 for lab in u.ent_labels}
+            for topic, rx in lex["topics"].items():
+                n, h = count(rx, u.text), count(rx, u.heading)
+                if n:
+                    f[f"lex_topic={topic}"] = float(n)
+                if h:
+                    f[f"heading_topic={topic}"] = float(h)
+            for stance in ("FAVOR", "AGAINST"):
+                n = count(lex[stance], u.text)
+                if n:
+                    f[f"lex_stance={stance}"] = float(n)
+            f["is_heading"] = float(is_heading(u.text))
+            f["has_quote"] = float(any(q in u.text for q in "«“\""))
+            out.append(f)
+        return out
+
+
+def make_pipeline(lexicon: dict, C: float = 4.0) -> Pipeline:
+    """TF-IDF words (1-2) + chars (2-5) + context words + symbolic features -> logistic regression.
+
+    Class weights are balanced because topics and stances are very unequal
+    (most sentences are NONE).
+    """
+    features = FeatureUnion([
+        ("words", Pipeline([("get", FunctionTransformer(get_text)),
+                            ("tfidf", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, lowercase=True))])),
+        ("chars", Pipeline([("get", FunctionTransformer(get_text)),
+                            ("tfidf", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True))])),
+        ("context", Pipeline([("get", FunctionTransformer(get_context)),
+                              ("tfidf", TfidfVectorizer(ngram_range=(1, 1), min_df=2, sublinear_tf=True))])),
+        ("symbols", Pipeline([("lex", LexiconFeatures(lexicon)), ("dict", DictVectorizer())])),
+    ], transformer_weights={"words": 1.0, "chars": 1.0, "context": 0.4, "symbols": 0.5})
+    clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=SEED)
+    return Pipeline([("features", features), ("clf", clf)])
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# --- saving and loading with skops: only trusted types are loaded ---------------------------------
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "pipeline.textcat.", "collections.")
+
+
+def save_model(model: Pipeline, path: Path) -> None:
+    import skops.io as sio
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    sio.dump(model, tmp)
+    tmp.replace(path)
+
+
+def load_model(path: str | Path, labels: Iterable[str]) -> Pipeline:
+    """Load a skops model, refusing any type outside scikit-learn, numpy, scipy and this module.
+
+    Raises:
+        ModelError: missing or corrupt file, untrusted types, or a label set other than ``labels``.
+    """
+    import skops.io as sio
+
+    path = Path(path)
+    fix = "retrain it with `irnlp train config/train.toml`"
+    if not path.exists():
+        raise ModelError(f"{path}: model file not found; {fix}, or use factory = \"lexicon.v1\"")
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+        bad = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+        if bad:
+            raise ModelError(f"{path}: model holds untrusted types {bad}; it will not be loaded. {fix}")
+        model = sio.load(path, trusted=untrusted)
+    except ModelError:
+        raise
+    except Exception as e:  # skops raises many kinds on a corrupt or foreign file
+        raise ModelError(f"{path}: cannot load model ({type(e).__name__}: {e}); {fix}") from None
+    got = [str(c) for c in getattr(model, "classes_", [])]
+    if sorted(got) != sorted(labels):
+        raise ModelError(f"{path}: model labels {got} differ from the expected {sorted(labels)}; {fix}")
+    return model
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise ModelError(f"{path}: cannot read model metadata ({e}); retrain with `irnlp train config/train.toml`") from None
+
+
+def predict_proba(model: Pipeline, units: list[Unit]) -> tuple[list[str], np.ndarray]:
+    """Return ``(classes, probabilities)`` with shape ``(len(units), len(classes))``."""
+    if not units:
+        return [str(c) for c in model.classes_], np.zeros((0, len(model.classes_)))
+    return [str(c) for c in model.classes_], model.predict_proba(units)

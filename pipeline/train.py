@@ -1,0 +1,278 @@
+"""``irnlp train CONFIG``: learn the topic and stance models from labelled JSONL.
+
+Honest measurement: every score in ``meta.json`` is on reports the model did
+not see. Cross-validation is grouped by report (scikit-learn ``GroupKFold``: no
+sentence of a test report is in training); the learning curve trains on a
+growing share of the training reports of each fold; files listed under
+``heldout`` (the gold sets) are only ever predicted, never trained on. The
+majority class and the lexicon method are scored on the same folds.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import random
+import time
+import tomllib
+from collections import Counter
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+from sklearn.metrics import f1_score, precision_recall_fscore_support
+from sklearn.model_selection import GroupKFold
+
+from pipeline import __version__
+from pipeline.config import Params, _explain
+from pipeline.document import STANCES, TOPICS
+from pipeline.errors import ConfigError
+from pipeline.io import read_jsonl, write_json
+from pipeline.stages.classify import compile_lexicon, count, read_lexicon
+from pipeline.textcat import Unit, file_sha256, make_pipeline, save_model, units_of_record
+
+
+class WeakParams(Params):
+    """Weak labels from the lexicon on unlabelled sentences (marked ``weak`` in the data)."""
+
+    enabled: bool = False
+    paths: list[str] = []
+    max_per_label: int = 60
+    min_hits: int = 2
+
+
+class TrainParams(Params):
+    """``[train]`` table of a training config.
+
+    Attributes:
+        data: labelled JSONL files (gold format) to train on.
+        heldout: labelled JSONL files only predicted, to report scores on (never trained on).
+        out_dir: where ``topic.skops``, ``stance.skops`` and ``meta.json`` go.
+        lexicon: the lexicon TOML (features and the lexicon baseline).
+        C: inverse regularisation strength of the logistic regression.
+        folds: number of grouped cross-validation folds.
+        learning_curve: shares of the training reports for the learning curve.
+    """
+
+    data: list[str]
+    heldout: list[str] = []
+    out_dir: str = "models/textcat"
+    lexicon: str = "config/lexicon.toml"
+    C: float = 4.0
+    folds: int = 5
+    learning_curve: list[float] = [0.25, 0.5, 0.75, 1.0]
+    weak: WeakParams = WeakParams()
+
+
+def load_train_config(path: str | Path) -> TrainParams:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: training config not found; see config/train.toml") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    if set(data) != {"train"}:
+        raise ConfigError(f"{path}: expected exactly one [train] table, found {sorted(data)}")
+    try:
+        return TrainParams(**data["train"])
+    except ValidationError as e:
+        raise ConfigError(_explain(path, "train", e, TrainParams)) from None
+
+
+def load_units(paths: list[str]) -> tuple[list[Unit], list[str], list[str]]:
+    """Units with their gold topic and stance from gold-format JSONL files."""
+    units, topics, stances = [], [], []
+    for p in paths:
+        for _, rec in read_jsonl(p):
+            sents = sorted(rec["sents"], key=lambda s: s["start"])
+            for u, s in zip(units_of_record(rec), sents):
+                units.append(u)
+                topics.append(s["topic"])
+                stances.append(s["stance"])
+    return units, topics, stances
+
+
+def lexicon_predict(units: list[Unit], lex: dict) -> tuple[list[str], list[str]]:
+    """The lexicon baseline, the same rule as the ``lexicon.v1`` stage (without section carry-over)."""
+    topics, stances = [], []
+    for u in units:
+        hits = {t: count(rx, u.text) for t, rx in lex["topics"].items()}
+        best = max(hits, key=hits.get)
+        topics.append(best if hits[best] else "other")
+        fav, ag = count(lex["FAVOR"], u.text), count(lex["AGAINST"], u.text)
+        stances.append("AGAINST" if ag > fav else "FAVOR" if fav else "NONE")
+    return topics, stances
+
+
+def scores(y_true: list[str], y_pred: list[str], labels: tuple[str, ...]) -> dict[str, Any]:
+    present = [lab for lab in labels if lab in set(y_true)]
+    p, r, f, n = precision_recall_fscore_support(y_true, y_pred, labels=present, zero_division=0)
+    return {
+        "accuracy": round(float(np.mean(np.array(y_true) == np.array(y_pred))), 4),
+        "macro_f1": round(float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)), 4),
+        "per_class": {lab: {"p": round(float(a), 4), "r": round(float(b), 4), "f1": round(float(c), 4), "support": int(d)}
+                      for lab, a, b, c, d in zip(present, p, r, f, n)},
+        "n": len(y_true),
+    }
+
+
+def weak_units(params: WeakParams, lex: dict, seed: int = 0) -> tuple[list[Unit], list[str], list[str]]:
+    """Sentences of unlabelled reports whose lexicon evidence is unambiguous, labelled by the lexicon.
+
+    Topic: at least ``min_hits`` hits of one topic and none of any other.
+    Stance: NONE when no evaluative term hits, FAVOR/AGAINST when only one side hits twice or more.
+    """
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    rng = random.Random(seed)
+    pool: list[Unit] = []
+    from pipeline.stages.ingest import expand_paths
+
+    for path in expand_paths(params.paths):
+        for _, rec in read_jsonl(path):
+            first = rec["text"].split("\n")[0] if rec["text"].count("\n") < 3 else rec["text"]
+            doc = nlp(first[:20000])
+            sents = [s.text.strip() for s in doc.sents if 40 < len(s.text.strip()) < 400]
+            pool += [Unit(s, group=str(rec.get("id"))) for s in sents]
+    rng.shuffle(pool)
+    units, topics, stances, per = [], [], [], Counter()
+    for u in pool:
+        hits = {t: count(rx, u.text) for t, rx in lex["topics"].items()}
+        strong = [t for t, n in hits.items() if n >= params.min_hits]
+        if len(strong) != 1 or sum(hits.values()) != hits[strong[0]] or per[strong[0]] >= params.max_per_label:
+            continue
+        fav, ag = count(lex["FAVOR"], u.text), count(lex["AGAINST"], u.text)
+        stance = "NONE" if not (fav or ag) else "FAVOR" if fav >= 2 and not ag else "AGAINST" if ag >= 2 and not fav else None
+        if stance is None:
+            continue
+        per[strong[0]] += 1
+        units.append(u)
+        topics.append(strong[0])
+        stances.append(stance)
+    return units, topics, stances
+
+
+def cross_validate(units, y, extra, params: TrainParams, lex_pred, lexicon) -> dict[str, Any]:
+    """Grouped k-fold: model, majority class and lexicon scored on the same held-out reports.
+
+    ``extra`` is weak-labelled ``(units, labels)`` added to every training fold (never to a test fold).
+    """
+    groups = [u.group for u in units]
+    n_groups = len(set(groups))
+    folds = min(params.folds, n_groups)
+    pred = [None] * len(units)
+    majority = [None] * len(units)
+    curve: dict[float, list[tuple[list[str], list[str]]]] = {share: [] for share in params.learning_curve}
+    for train_idx, test_idx in GroupKFold(n_splits=folds).split(units, y, groups):
+        train_groups = sorted({groups[i] for i in train_idx})
+        test_u = [units[i] for i in test_idx]
+        test_y = [y[i] for i in test_idx]
+        for share in params.learning_curve:
+            keep = set(random.Random(0).sample(train_groups, max(1, round(share * len(train_groups)))))
+            idx = [i for i in train_idx if groups[i] in keep]
+            tr_u = [units[i] for i in idx] + extra[0]
+            tr_y = [y[i] for i in idx] + extra[1]
+            if len(set(tr_y)) < 2:
+                continue
+            model = make_pipeline(lexicon, C=params.C).fit(tr_u, tr_y)
+            p = list(model.predict(test_u))
+            curve[share].append((test_y, p))
+            if share == max(params.learning_curve):
+                for i, v in zip(test_idx, p):
+                    pred[i] = v
+        top = Counter(y[i] for i in train_idx).most_common(1)[0][0]
+        for i in test_idx:
+            majority[i] = top
+    labels = TOPICS if set(y) <= set(TOPICS) else STANCES
+    n_train = {share: int(round(share * len(units) * (folds - 1) / folds)) for share in params.learning_curve}
+    return {
+        "folds": folds, "reports": n_groups, "sentences": len(units),
+        "model": scores(y, pred, labels),
+        "majority": scores(y, majority, labels),
+        "lexicon": scores(y, lex_pred, labels),
+        "learning_curve": [
+            {"share_of_training_reports": share, "approx_training_sentences": n_train[share],
+             "macro_f1": round(float(np.mean([f1_score(t, p, average="macro", zero_division=0) for t, p in runs])), 4)}
+            for share, runs in curve.items() if runs
+        ],
+    }
+
+
+def train(config_path: str | Path) -> dict[str, Any]:
+    """Train both models, write them and ``meta.json`` into ``out_dir``; return the metadata.
+
+    Raises:
+        ConfigError: bad training config.
+        FormatError: a malformed data file (names line and field).
+    """
+    params = load_train_config(config_path)
+    random.seed(0)
+    np.random.seed(0)
+    lexicon = read_lexicon(params.lexicon)
+    lex = compile_lexicon(lexicon)
+    units, topics, stances = load_units(params.data)
+    if len(set(u.group for u in units)) < 2:
+        raise ConfigError(f"{config_path}: training data needs at least two reports, found {len(units)} sentences")
+    weak = ([], [], [])
+    if params.weak.enabled:
+        weak = weak_units(params.weak, lex)
+    lex_topics, lex_stances = lexicon_predict(units, lex)
+    t0 = time.time()
+    meta: dict[str, Any] = {
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "irnlp": __version__,
+        "versions": {pkg: metadata.version(pkg) for pkg in ("scikit-learn", "skops", "numpy", "spacy")},
+        "python": platform.python_version(),
+        "topic_labels": sorted(set(topics)),
+        "stance_labels": sorted(set(stances)),
+        "data": {p: file_sha256(p) for p in params.data},
+        "heldout_files": {p: file_sha256(p) for p in params.heldout},
+        "params": params.model_dump(),
+        "lexicon": lexicon,
+        "weak_sentences": len(weak[0]),
+        "cv": {},
+    }
+    for task, y, lex_pred, wy in (("topic", topics, lex_topics, weak[1]), ("stance", stances, lex_stances, weak[2])):
+        meta["cv"][task] = cross_validate(units, y, (weak[0], list(wy)), params, lex_pred, lexicon)
+        if params.weak.enabled:
+            meta["cv"][task]["without_weak"] = cross_validate(units, y, ([], []), params, lex_pred, lexicon)["model"]
+        model = make_pipeline(lexicon, C=params.C).fit(units + weak[0], list(y) + list(wy))
+        save_model(model, Path(params.out_dir) / f"{task}.skops")
+        if params.heldout:
+            h_units, h_topics, h_stances = load_units(params.heldout)
+            h_y = h_topics if task == "topic" else h_stances
+            h_lex = lexicon_predict(h_units, lex)[0 if task == "topic" else 1]
+            labels = TOPICS if task == "topic" else STANCES
+            meta.setdefault("heldout", {})[task] = {
+                "model": scores(h_y, list(model.predict(h_units)), labels),
+                "lexicon": scores(h_y, h_lex, labels),
+                "majority": scores(h_y, [Counter(y).most_common(1)[0][0]] * len(h_y), labels),
+            }
+    meta["train_seconds"] = round(time.time() - t0, 1)
+    write_json(Path(params.out_dir) / "meta.json", meta)
+    return meta
+
+
+def summary_table(meta: dict[str, Any]) -> str:
+    """A Markdown table: majority, lexicon and model, macro-F1 and per-class F1, per task."""
+    lines = []
+    for task in ("topic", "stance"):
+        cv = meta["cv"][task]
+        classes = sorted(cv["model"]["per_class"])
+        lines.append(f"\n### {task} — grouped {cv['folds']}-fold CV over {cv['reports']} reports, {cv['sentences']} sentences\n")
+        lines.append("| method | macro-F1 | accuracy | " + " | ".join(classes) + " |")
+        lines.append("|---|---|---|" + "---|" * len(classes))
+        for name in ("majority", "lexicon", "model"):
+            s = cv[name]
+            per = " | ".join(f"{s['per_class'].get(c, {}).get('f1', 0):.2f}" for c in classes)
+            lines.append(f"| {name} | {s['macro_f1']:.3f} | {s['accuracy']:.3f} | {per} |")
+    return "\n".join(lines)
+
+
+def dumps(meta: dict[str, Any]) -> str:
+    return json.dumps(meta, indent=2)

@@ -1,0 +1,105 @@
+"""Trained topic/stance classifiers: reproducible training, safe loading, honest CV."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from pipeline.errors import ConfigError, ModelError
+from pipeline.textcat import load_model, units_of_record
+from pipeline.train import load_units, train
+
+from .conftest import FIXTURES
+
+DATA = FIXTURES / "textcat" / "train_small.jsonl"
+
+
+def write_config(tmp_path, out="m", **extra):
+    lines = ["[train]", f'data = ["{DATA}"]', f'out_dir = "{tmp_path / out}"', "folds = 2", "learning_curve = [0.5, 1.0]"]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
+    p = tmp_path / f"{out}.toml"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("tc")
+    return tmp, train(write_config(tmp, "a")), train(write_config(tmp, "b"))
+
+
+def test_training_twice_gives_the_same_model(trained):
+    tmp, _, _ = trained
+    units, _, _ = load_units([str(DATA)])
+    for task, labels in (("topic", None), ("stance", ("AGAINST", "FAVOR", "NONE"))):
+        meta = json.loads((tmp / "a" / "meta.json").read_text())
+        labs = meta["topic_labels"] if task == "topic" else labels
+        a = load_model(tmp / "a" / f"{task}.skops", labs).predict_proba(units)
+        b = load_model(tmp / "b" / f"{task}.skops", labs).predict_proba(units)
+        np.testing.assert_array_equal(a, b)
+
+
+def test_meta_records_labels_data_hashes_versions_and_grouped_scores(trained):
+    _, meta, _ = trained
+    assert meta["stance_labels"] == ["AGAINST", "FAVOR", "NONE"]
+    assert list(meta["data"].values())[0] and len(list(meta["data"].values())[0]) == 64
+    assert meta["versions"]["scikit-learn"].startswith("1.")
+    cv = meta["cv"]["topic"]
+    assert cv["folds"] == 2 and cv["reports"] == 4
+    assert {"majority", "lexicon", "model", "learning_curve"} <= set(cv)
+    assert 0.0 <= cv["model"]["macro_f1"] <= 1.0
+
+
+def test_cv_folds_never_share_a_report():
+    from sklearn.model_selection import GroupKFold
+
+    units, topics, _ = load_units([str(DATA)])
+    groups = [u.group for u in units]
+    for tr, te in GroupKFold(n_splits=2).split(units, topics, groups):
+        assert not {groups[i] for i in tr} & {groups[i] for i in te}
+
+
+def test_units_carry_heading_and_neighbours():
+    rec = {"id": "r", "text": "Trade Prospects\n\nTrade grew. Exports rose.",
+           "sents": [{"start": 0, "end": 15}, {"start": 17, "end": 28}, {"start": 29, "end": 42}],
+           "ents": []}
+    u = units_of_record(rec)
+    assert [x.heading for x in u] == ["", "Trade Prospects", "Trade Prospects"]
+    assert u[1].prev == "Trade Prospects" and u[1].next == "Exports rose."
+
+
+def test_missing_model_names_file_and_fix(tmp_path):
+    with pytest.raises(ModelError, match=r"topic\.skops: model file not found; retrain it with `irnlp train"):
+        load_model(tmp_path / "topic.skops", ["a"])
+
+
+def test_corrupt_model_is_refused(tmp_path):
+    p = tmp_path / "topic.skops"
+    p.write_bytes(b"not a zip file")
+    with pytest.raises(ModelError, match="cannot load model"):
+        load_model(p, ["a"])
+
+
+def test_model_with_other_labels_is_refused(trained):
+    tmp, _, _ = trained
+    with pytest.raises(ModelError, match="differ from the expected"):
+        load_model(tmp / "a" / "stance.skops", ["POSITIVE", "NEGATIVE"])
+
+
+def test_untrusted_types_are_not_loaded(tmp_path):
+    import skops.io as sio
+    from collections import OrderedDict
+
+    # A file that asks for a type outside scikit-learn/numpy/this package is refused unread.
+    p = tmp_path / "topic.skops"
+    sio.dump({"x": OrderedDict(a=1), "f": shutil.copy}, p)
+    with pytest.raises(ModelError, match="untrusted types"):
+        load_model(p, ["a"])
+
+
+def test_bad_training_config(tmp_path):
+    p = tmp_path / "t.toml"
+    p.write_text("[train]\ndata = []\nfoo = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"train\.foo: unknown key"):
+        train(p)
