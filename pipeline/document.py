@@ -25,6 +25,23 @@ ENT_LABELS = (
 )
 
 
+class _DocBytes(NamedTuple):
+    data: bytes
+
+
+_VOCAB = None
+
+
+def _shared_vocab():
+    """One spaCy Vocab for Docs unpickled in this process (their strings come with them)."""
+    global _VOCAB
+    if _VOCAB is None:
+        from spacy.vocab import Vocab
+
+        _VOCAB = Vocab()
+    return _VOCAB
+
+
 @dataclass
 class Edit:
     """One change to the text.
@@ -124,6 +141,20 @@ class Document:
                 raise ValueError("a Document built with a text other than raw needs its index")
             # _index[i] is the raw offset of text[i]; one more entry for the end.
             self._index = array("I", range(len(self.raw) + 1))
+
+    # --- pickling (worker processes) --------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if self.spacy_doc is not None:  # a Doc travels as bytes, its strings included
+            state["spacy_doc"] = _DocBytes(self.spacy_doc.to_bytes(exclude=["tensor", "user_data"]))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state.get("spacy_doc"), _DocBytes):
+            from spacy.tokens import Doc
+
+            state["spacy_doc"] = Doc(_shared_vocab()).from_bytes(state["spacy_doc"].data)
+        self.__dict__.update(state)
 
     # --- edits -----------------------------------------------------------
     def apply(self, changes: Iterable[Change], stage: str, op: str = "replace") -> int:

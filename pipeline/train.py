@@ -54,6 +54,8 @@ class TrainParams(Params):
         C: inverse regularisation strength of the logistic regression.
         folds: number of grouped cross-validation folds.
         learning_curve: shares of the training reports for the learning curve.
+        weak: weak labels from the lexicon on unlabelled text (see :class:`WeakParams`).
+        embeddings: add MiniLM sentence embeddings as features (optional extra).
     """
 
     data: list[str]
@@ -64,6 +66,7 @@ class TrainParams(Params):
     folds: int = 5
     learning_curve: list[float] = [0.25, 0.5, 0.75, 1.0]
     weak: WeakParams = WeakParams()
+    embeddings: bool = False
 
 
 def load_train_config(path: str | Path) -> TrainParams:
@@ -179,7 +182,7 @@ def cross_validate(units, y, extra, params: TrainParams, lex_pred, lexicon) -> d
             tr_y = [y[i] for i in idx] + extra[1]
             if len(set(tr_y)) < 2:
                 continue
-            model = make_pipeline(lexicon, C=params.C).fit(tr_u, tr_y)
+            model = make_pipeline(lexicon, C=params.C, embeddings=params.embeddings).fit(tr_u, tr_y)
             p = list(model.predict(test_u))
             curve[share].append((test_y, p))
             if share == max(params.learning_curve):
@@ -241,7 +244,7 @@ def train(config_path: str | Path) -> dict[str, Any]:
         meta["cv"][task] = cross_validate(units, y, (weak[0], list(wy)), params, lex_pred, lexicon)
         if params.weak.enabled:
             meta["cv"][task]["without_weak"] = cross_validate(units, y, ([], []), params, lex_pred, lexicon)["model"]
-        model = make_pipeline(lexicon, C=params.C).fit(units + weak[0], list(y) + list(wy))
+        model = make_pipeline(lexicon, C=params.C, embeddings=params.embeddings).fit(units + weak[0], list(y) + list(wy))
         save_model(model, Path(params.out_dir) / f"{task}.skops")
         if params.heldout:
             h_units, h_topics, h_stances = load_units(params.heldout)

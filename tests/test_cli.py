@@ -97,10 +97,25 @@ def test_failed_input_gives_exit_1_and_keeps_others(tmp_path):
 
 
 def test_every_subcommand_has_help():
-    res = runner.invoke(app, ["--help"])
-    assert res.exit_code == 0
-    for line in res.output.splitlines():
-        if line.strip().startswith("│ ") and len(line.split()) > 1 and line.split()[1].isalpha():
-            cmd = line.split()[1]
-            sub = runner.invoke(app, [cmd, "--help"])
-            assert sub.exit_code == 0 and len(sub.output) > 100, cmd
+    from typer.main import get_command
+
+    commands = get_command(app).commands
+    assert {"run", "validate", "evaluate", "train"} <= set(commands)
+    for name in commands:
+        sub = runner.invoke(app, [name, "--help"])
+        assert sub.exit_code == 0 and len(sub.output) > 100, name
+
+
+def test_missing_input_path_stops_before_any_work(tmp_path):
+    res = runner.invoke(app, ["run", "config/default.toml", "-q", "--set", f"run.output_dir={json.dumps(str(tmp_path))}",
+                              "--set", 'stages.ingest.paths=["no/such/folder"]'])
+    assert res.exit_code == 3
+    assert "no/such/folder: no such file or folder" in res.output
+
+
+def test_unwritable_output_folder_is_a_config_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    res = runner.invoke(app, ["run", "config/default.toml", "-q", "--set", f"run.output_dir={json.dumps(str(blocker))}"])
+    assert res.exit_code == 2
+    assert "output folder is not writable" in res.output

@@ -48,6 +48,7 @@ class Context:
     timings: dict[str, float] = field(default_factory=dict)
     inputs: dict[str, str] = field(default_factory=dict)  # path -> sha256 of its bytes
     failures: list[dict] = field(default_factory=list)  # inputs that could not be read
+    worker_timings: dict[str, float] = field(default_factory=dict)  # seconds in worker processes
 
     @property
     def nlp(self):
@@ -64,6 +65,11 @@ class Stage:
 
     factory: ClassVar[str] = ""
     Params: ClassVar[type[Params]] = Params
+    # Whether documents can go through this stage in any worker, independently of
+    # each other (False for sources and for stages with cross-document state).
+    parallel_safe: ClassVar[bool] = True
+    # A sink runs in the driver process after all workers (writers).
+    sink: ClassVar[bool] = False
 
     def __init__(self, name: str, params: Params, ctx: Context):
         self.name, self.params, self.ctx = name, params, ctx

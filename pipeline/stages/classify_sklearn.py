@@ -10,10 +10,12 @@ evaluative lexicon term (the sentence's stance when there is none).
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
 from pipeline.config import Params
 from pipeline.document import STANCES, TOPICS, Document
+from pipeline.errors import ModelError
 from pipeline.registry import register
 from pipeline.stages.base import Stage
 from pipeline.stages.classify import compile_lexicon
@@ -38,8 +40,18 @@ class SklearnParams(Params):
 
 @lru_cache(maxsize=4)
 def load_models(model_dir: str):
+    """Load both models of ``model_dir`` after checking how they were made.
+
+    Raises:
+        ModelError: missing/corrupt files, other labels, or a scikit-learn release other than the installed one.
+    """
     d = Path(model_dir)
     meta = read_meta(d / "meta.json")
+    trained = meta.get("versions", {}).get("scikit-learn", "unknown")
+    installed = version("scikit-learn")
+    if trained.split(".")[:2] != installed.split(".")[:2]:
+        raise ModelError(f"{d}: models were trained with scikit-learn {trained}, {installed} is installed; "
+                         "retrain them with `irnlp train config/train.toml` (or install the trained release)")
     return load_model(d / "topic.skops", TOPICS if meta.get("topic_labels") is None else meta["topic_labels"]), \
         load_model(d / "stance.skops", STANCES), meta
 

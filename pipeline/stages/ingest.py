@@ -105,11 +105,17 @@ class Ingest(Stage):
     """Source stage: passes through incoming documents, then yields one per report read."""
 
     Params = IngestParams
+    parallel_safe = False  # a source: reads the inputs in the driver
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        # Resolve the inputs when the run is built, so a wrong path stops it before any work.
+        self.files = expand_paths(self.params.paths, self.params.exclude)
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         yield from docs
         seen: set[str] = set()
-        for path in expand_paths(self.params.paths, self.params.exclude):
+        for path in self.files:
             try:
                 data = path.read_bytes()
                 self.ctx.inputs[str(path)] = file_hash(data)
