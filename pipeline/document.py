@@ -204,8 +204,14 @@ class Document:
         return self.apply((Change(s, e, "", r) for s, e, r in spans), stage, op="remove")
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
-        """Map a span of the current text to raw offsets."""
-        return self._index[start], self._index[end]
+        """Map a span of the current text to raw offsets (``end`` exclusive).
+
+        The end is one past the raw position of the span's last character, so a
+        block removed right after the span is not counted in it.
+        """
+        if end <= start:
+            return self._index[start], self._index[start]
+        return self._index[start], self._index[end - 1] + 1
 
     def reconstruct_raw(self) -> str:
         """Replay the edit log backwards; equals ``raw`` when nothing was lost."""

@@ -1,21 +1,31 @@
-"""Write: annotated reports as JSONL in the format of the annotation guidelines (section 4).
+"""Write: the run's outputs, each a writer of :mod:`pipeline.writers` switched on in ``[stages.write]``.
 
-``annotations.jsonl`` in the run folder gets one line per report that was
-annotated; reports skipped by a stage (empty, duplicate...) are listed in the
-manifest instead. The file is written to a temporary name and renamed when
-the stream ends, so an interrupted run never leaves a truncated file.
+Always ``annotations.jsonl`` (the format of the annotation guidelines, section
+4: one line per annotated report; reports a stage skipped are listed in the
+manifest instead). On request: key terms (``meta.keyterms`` and
+``keyterms.json``), ``annotations.spacy`` (spaCy ``DocBin``), ``sentences.csv``
+and ``entities.csv`` (and Parquet with pyarrow), and the HTML report in
+``report/``. docs/outputs.md describes each file and how to open it.
+
+Every file is written under a temporary name and renamed when the stream
+ends, so an interrupted run never leaves a truncated file. The spaCy ``Doc``
+made by the segment stage is used, then freed; without one (no segment stage,
+or segment ran in a worker process) the segment stage's spaCy pipeline runs
+here, as far as the writers need it.
 """
 
 from __future__ import annotations
 
-import json
+from contextlib import ExitStack
 from typing import Iterable, Iterator
+
+from pydantic import Field
 
 from pipeline.config import Params
 from pipeline.document import Document
-from pipeline.io import atomic_open
 from pipeline.registry import register
 from pipeline.stages.base import Stage
+from pipeline.writers import Writer
 
 
 class WriteParams(Params):
@@ -24,23 +34,90 @@ class WriteParams(Params):
     Attributes:
         jsonl: file name of the JSONL output inside the run folder.
         edits: include the full edit log in each record's ``meta.edits``.
+        keyterms: key terms per report and per topic (textacy SGRank); 0 switches them off.
+        docbin: write ``annotations.spacy`` (spaCy ``DocBin`` with every annotation).
+        tables: write ``sentences.csv`` and ``entities.csv`` (and ``.parquet`` when pyarrow is installed).
+        html: write the HTML report (``report/index.html`` and a page per report).
     """
 
     jsonl: str = "annotations.jsonl"
     edits: bool = True
+    keyterms: int = Field(0, ge=0)
+    docbin: bool = False
+    tables: bool = False
+    html: bool = False
+
+
+def build_writers(params: WriteParams, stage: "Write") -> list[Writer]:
+    """The writers ``params`` switches on, in the order they must run (key terms first, HTML last)."""
+    from pipeline.writers.jsonl import JsonlWriter
+
+    common = (stage.ctx.out_dir, stage.counts, {})
+    writers: list[Writer] = []
+    if params.keyterms > 0:
+        from pipeline.writers.keyterms import KeytermWriter
+
+        writers.append(KeytermWriter(*common, topn=params.keyterms))
+    writers.append(JsonlWriter(*common, name=params.jsonl))
+    if params.docbin:
+        from pipeline.writers.docbin import DocBinWriter
+
+        writers.append(DocBinWriter(*common))
+    if params.tables:
+        from pipeline.writers.tables import TableWriter
+
+        writers.append(TableWriter(*common))
+    if params.html:
+        from pipeline.writers.html import HtmlWriter
+
+        writers.append(HtmlWriter(*common, run=stage.ctx.config.run.name))
+    return writers
 
 
 @register("write.v1")
 class Write(Stage):
     Params = WriteParams
+    # Files, the DocBin and the HTML index gather every report: run once, in the driver.
+    parallel_safe = False
+    sink = True
+
+    def spacy_doc(self, doc: Document, tags: bool):
+        """The segment stage's ``Doc`` of ``doc.text``, or one made here (parsed only if ``tags``).
+
+        A ``Doc`` is missing when no segment stage ran, or when it ran in a
+        worker process (the ``Doc`` stays there). It is then made with the
+        segment stage's own pipeline (``load_nlp`` plus its boundary
+        component), so key terms and the DocBin are the same whichever executor ran.
+        """
+        sdoc = doc.spacy_doc
+        if sdoc is not None and sdoc.text == doc.text and (sdoc.has_annotation("POS") or not tags):
+            return sdoc
+        from pipeline.stages.segment import get_nlp
+
+        nlp = get_nlp(self.ctx.config.run.model)
+        self.counts["spacy_docs_made"] += 1
+        return nlp(doc.text) if tags else nlp.make_doc(doc.text)
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
-        with atomic_open(self.ctx.out_dir / self.params.jsonl) as fh:
+        writers = build_writers(self.params, self)
+        needs_doc = any(w.needs_doc for w in writers)
+        needs_tags = any(w.needs_tags for w in writers)
+        with ExitStack() as stack:
+            for w in writers:
+                w.open(stack)
             for doc in docs:
                 if doc.status == "ok":
-                    fh.write(json.dumps(doc.to_record(with_edits=self.params.edits), ensure_ascii=False) + "\n")
-                    self.counts["written"] += 1
+                    sdoc = self.spacy_doc(doc, needs_tags) if needs_doc else None
+                    for w in writers:
+                        w.annotate(doc, sdoc)
+                    record = doc.to_record(with_edits=self.params.edits)
+                    for w in writers:
+                        w.add(doc, record, sdoc)
                 else:
                     self.counts[f"not_written_{doc.status}"] += 1
+                    for w in writers:
+                        w.skip(doc)
                 doc.spacy_doc = None  # free the Doc once written
                 yield doc
+            for w in writers:
+                w.finish()
