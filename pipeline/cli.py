@@ -7,6 +7,7 @@ problem and the fix, and a non-zero exit code (see README, "When something goes 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -47,6 +48,8 @@ def run(
     from pipeline.runner import run as run_pipeline
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # On SIGTERM unwind normally, so that temporary files are removed; committed parts stay.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         cfg = load_config(config, [*(set_ or []), *(["run.progress=off"] if quiet else [])])
         manifest = run_pipeline(cfg)
@@ -54,7 +57,8 @@ def run(
         fail(e)
     out = Path(cfg.run.output_dir) / cfg.run.name
     rep = manifest["reports"]
-    typer.echo(f"{rep['ok']} reports annotated, {len(rep['skipped'])} skipped, {len(manifest['failed'])} failed "
+    reused = f" ({rep['from_earlier_run']} reused from an earlier run)" if rep.get("from_earlier_run") else ""
+    typer.echo(f"{rep['ok']} reports annotated{reused}, {len(rep['skipped'])} skipped, {len(manifest['failed'])} failed "
                f"-> {out}/")
     for f in manifest["failed"]:
         typer.secho(f"failed: {f['error']}", fg="yellow", err=True)

@@ -49,6 +49,8 @@ class RunSettings(Params):
         workers: worker processes for ``processes`` and a local Dask cluster.
         chunk_size: reports sent to a worker at a time.
         scheduler: address of an existing Dask scheduler (``tcp://host:8786``); empty for a LocalCluster.
+        resume: reuse the annotations of an interrupted or earlier run of the same config and
+            model for reports whose raw text is unchanged (see :mod:`pipeline.resume`).
     """
 
     name: str = "default"
@@ -61,6 +63,7 @@ class RunSettings(Params):
     workers: int = Field(2, ge=1)
     chunk_size: int = Field(32, ge=1)
     scheduler: str = ""
+    resume: bool = True
 
 
 class PipelineSettings(Params):

@@ -131,6 +131,7 @@ class Document:
     ents: list[Entity] = field(default_factory=list)
     status: str = "ok"
     spacy_doc: Any = field(default=None, repr=False, compare=False)
+    cached_record: Any = field(default=None, repr=False, compare=False)  # set when resumed from an earlier run
     _index: array = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:

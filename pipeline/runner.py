@@ -16,6 +16,7 @@ from pipeline.errors import ConfigError
 from pipeline.document import Document
 from pipeline.executors import run_body, split_stages
 from pipeline.io import write_json
+from pipeline.resume import ResumeCache, document_from_record, run_key
 from pipeline.stages.base import Context, Stage
 
 log = logging.getLogger("irnlp")
@@ -47,6 +48,20 @@ class _Timed:
             return next(self.it)
         finally:
             self.seconds += time.perf_counter() - t0
+
+
+def chain_with_resume(stages: list[Stage], ctx: Context) -> Iterator[Document]:
+    """Chain ``stages``; right after the source stage, reports done by an earlier run are swapped
+    for their stored annotations (status ``"cached"``), which the other stages pass through."""
+    if not stages or not stages[0].factory.startswith("ingest") or ctx.resume is None:
+        return chain(stages)
+
+    def reuse(docs: Iterable[Document]) -> Iterator[Document]:
+        for doc in docs:
+            rec = ctx.resume.lookup(doc) if doc.status == "ok" else None
+            yield document_from_record(rec, doc) if rec is not None else doc
+
+    return chain(stages[1:], reuse(stages[0]([])))
 
 
 def own_times(stages: list[Stage], timings: dict[str, float], upstream: float = 0.0) -> dict[str, float]:
@@ -124,10 +139,12 @@ def run(config: Config) -> dict:
     out_dir = prepare_out_dir(Path(config.run.output_dir) / config.run.name)
     ctx = Context(config=config, out_dir=out_dir)
     stages = build_stages(config, ctx)
+    vers = versions(config.run.model)
+    ctx.resume = ResumeCache(out_dir, run_key(config, vers), enabled=config.run.resume)
     head, body, tail = split_stages(stages) if config.run.executor != "local" else (stages, [], [])
     t0 = time.perf_counter()
     statuses: dict[str, str] = {}
-    body_stream = _Timed(run_body(body, chain(head), config, ctx))
+    body_stream = _Timed(run_body(body, chain_with_resume(head, ctx), config, ctx))
     for doc in _progress(chain(tail, body_stream), config.run.progress):
         statuses[doc.id] = doc.status
     elapsed = time.perf_counter() - t0
@@ -140,10 +157,11 @@ def run(config: Config) -> dict:
         "config_file": str(config.path),
         "config": config.raw,
         "stages": [{"name": s.name, "factory": s.factory} for s in stages],
-        "versions": versions(config.run.model),
+        "versions": vers,
         "inputs": ctx.inputs,
-        "reports": {"total": len(statuses), "ok": sum(v == "ok" for v in statuses.values()),
-                    "skipped": {k: v for k, v in statuses.items() if v != "ok"}},
+        "reports": {"total": len(statuses), "ok": sum(v in ("ok", "cached") for v in statuses.values()),
+                    "from_earlier_run": sum(v == "cached" for v in statuses.values()),
+                    "skipped": {k: v for k, v in statuses.items() if v not in ("ok", "cached")}},
         "counts": {name: dict(c) for name, c in ctx.stats.items()},
         "executor": {"kind": config.run.executor, "workers": config.run.workers if body else 1,
                      "in_workers": [s.name for s in body]},

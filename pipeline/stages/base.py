@@ -49,6 +49,7 @@ class Context:
     inputs: dict[str, str] = field(default_factory=dict)  # path -> sha256 of its bytes
     failures: list[dict] = field(default_factory=list)  # inputs that could not be read
     worker_timings: dict[str, float] = field(default_factory=dict)  # seconds in worker processes
+    resume: Any = None  # pipeline.resume.ResumeCache of this run
 
     @property
     def nlp(self):

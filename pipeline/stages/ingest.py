@@ -22,6 +22,7 @@ from pipeline.config import Params
 from pipeline.document import Document
 from pipeline.errors import InputError
 from pipeline.registry import register
+from pipeline.resume import raw_sha256
 from pipeline.stages.base import Stage
 
 TEXT_EXT = {".txt", ".text", ".md"}
@@ -136,6 +137,7 @@ class Ingest(Stage):
                     doc.meta["original_id"] = doc.id
                     doc.id = f"{doc.id}-{n}"
                 seen.add(doc.id)
+                doc.meta["input_sha256"] = raw_sha256(doc.raw)  # the resume key of this report
                 if not doc.raw.strip():
                     doc.status = "empty"
                     self.counts["empty"] += 1

@@ -21,6 +21,8 @@ from typing import Iterable, Iterator
 
 from pydantic import Field
 
+from pydantic import Field
+
 from pipeline.config import Params
 from pipeline.document import Document
 from pipeline.registry import register
@@ -33,6 +35,7 @@ class WriteParams(Params):
 
     Attributes:
         jsonl: file name of the JSONL output inside the run folder.
+        part_size: reports per committed part file (what an interrupted run keeps; see pipeline.resume).
         edits: include the full edit log in each record's ``meta.edits``.
         keyterms: key terms per report and per topic (textacy SGRank); 0 switches them off.
         docbin: write ``annotations.spacy`` (spaCy ``DocBin`` with every annotation).
@@ -41,6 +44,7 @@ class WriteParams(Params):
     """
 
     jsonl: str = "annotations.jsonl"
+    part_size: int = Field(16, ge=1)
     edits: bool = True
     keyterms: int = Field(0, ge=0)
     docbin: bool = False
@@ -58,7 +62,7 @@ def build_writers(params: WriteParams, stage: "Write") -> list[Writer]:
         from pipeline.writers.keyterms import KeytermWriter
 
         writers.append(KeytermWriter(*common, topn=params.keyterms))
-    writers.append(JsonlWriter(*common, name=params.jsonl))
+    writers.append(JsonlWriter(*common, name=params.jsonl, part_size=params.part_size, resume=stage.ctx.resume))
     if params.docbin:
         from pipeline.writers.docbin import DocBinWriter
 
@@ -106,11 +110,14 @@ class Write(Stage):
             for w in writers:
                 w.open(stack)
             for doc in docs:
-                if doc.status == "ok":
-                    sdoc = self.spacy_doc(doc, needs_tags) if needs_doc else None
-                    for w in writers:
-                        w.annotate(doc, sdoc)
-                    record = doc.to_record(with_edits=self.params.edits)
+                if doc.status in ("ok", "cached"):
+                    cached = doc.status == "cached"  # annotated by an earlier run (pipeline.resume)
+                    sdoc = self.spacy_doc(doc, needs_tags and not cached) if needs_doc else None
+                    if not cached:
+                        for w in writers:
+                            w.annotate(doc, sdoc)
+                    record = doc.cached_record if cached else doc.to_record(with_edits=self.params.edits)
+                    self.counts["from_earlier_run"] += cached
                     for w in writers:
                         w.add(doc, record, sdoc)
                 else:

@@ -1,0 +1,109 @@
+"""Resume an interrupted run: completed reports are not annotated again.
+
+The JSONL writer commits its records in small part files
+(``<run>/parts/<generation>/part-NNNNN.jsonl``), each written atomically, so a
+run killed at any moment leaves only complete parts. A new run with the same
+*run key* (the stages with their parameters, the spaCy model and the package
+versions) indexes the records of earlier generations by ``(id, sha256 of the
+raw text)``; a report whose raw text and key match is taken from there instead
+of being annotated. Any change of config, model or versions starts afresh.
+When a run ends, ``annotations.jsonl`` is built from the new generation and
+older generations are deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Config
+from pipeline.document import Document, Edit, Entity, Sentence
+
+PARTS = "parts"
+KEY_FILE = "run_key.json"
+
+
+def raw_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def run_key(config: Config, versions: dict[str, str]) -> str:
+    """Hash of what decides the annotations: stages and their parameters, model, versions."""
+    stages = [{"name": s.name, "factory": s.factory, "params": s.params.model_dump()} for s in config.stages]
+    material = {"stages": stages, "model": config.run.model, "versions": versions}
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class ResumeCache:
+    """Index of records already written by earlier runs of the same run key.
+
+    Holds ``(id, raw sha256) -> (file, byte offset)`` only, so memory stays small;
+    a record is read from disk when it is used.
+    """
+
+    def __init__(self, out_dir: Path, key: str, enabled: bool = True):
+        self.root = out_dir / PARTS
+        self.key = key
+        self.index: dict[tuple[str, str], tuple[Path, int]] = {}
+        self.old_generations: list[Path] = []
+        if not enabled:
+            return
+        key_file = self.root / KEY_FILE
+        if key_file.exists() and json.loads(key_file.read_text(encoding="utf-8")).get("key") == key:
+            for gen in sorted(p for p in self.root.iterdir() if p.is_dir()):
+                self.old_generations.append(gen)
+                for part in sorted(gen.glob("part-*.jsonl")):
+                    self._index_part(part)
+        elif self.root.exists():
+            shutil.rmtree(self.root)  # another config or model: nothing can be reused
+        self.root.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(json.dumps({"key": key}), encoding="utf-8")
+
+    def _index_part(self, part: Path) -> None:
+        with open(part, "rb") as fh:
+            offset = 0
+            for line in fh:
+                try:
+                    rec = json.loads(line)
+                    self.index[(rec["id"], rec["meta"]["input_sha256"])] = (part, offset)
+                except (ValueError, KeyError, TypeError):
+                    pass  # parts are written atomically; a bad line is not ours
+                offset += len(line)
+
+    def lookup(self, doc: Document) -> dict[str, Any] | None:
+        hit = self.index.get((doc.id, doc.meta.get("input_sha256", "")))
+        if hit is None:
+            return None
+        part, offset = hit
+        with open(part, "rb") as fh:
+            fh.seek(offset)
+            return json.loads(fh.readline())
+
+    def drop_old(self) -> None:
+        for gen in self.old_generations:
+            shutil.rmtree(gen, ignore_errors=True)
+
+
+def document_from_record(rec: dict[str, Any], source_doc: Document) -> Document:
+    """A Document carrying an earlier run's annotations (status ``"cached"``).
+
+    Its ``raw`` is the clean text (the raw input is in ``source_doc``); the
+    edit log, sentences, entities and meta come from the record.
+    """
+    meta = dict(rec.get("meta", {}))
+    edits = [Edit(**e) for e in meta.get("edits", [])]
+    doc = Document(id=rec["id"], source=rec.get("source", source_doc.source), raw=rec["text"], meta=meta,
+                   edits=edits, status="cached")
+    doc.sents = [Sentence(s["start"], s["end"], s.get("topic", "other"), s.get("stance", "NONE"),
+                          s.get("topic_probs", {}), s.get("stance_probs", {}), s.get("targets", []),
+                          s.get("low_confidence", False)) for s in rec.get("sents", [])]
+    doc.ents = [Entity(e["start"], e["end"], e["label"], e.get("canonical")) for e in rec.get("ents", [])]
+    doc.cached_record = rec
+    return doc
+
+
+__all__ = ["ResumeCache", "document_from_record", "raw_sha256", "run_key", "asdict"]
