@@ -1,0 +1,172 @@
+"""Duplicate detection: exact, contained and near-duplicate paragraphs; near-duplicate reports.
+
+Near duplicates are found with MinHash signatures of word shingles and
+locality-sensitive hashing (datasketch's ``MinHash`` / ``MinHashLSH``; Broder
+1997, "On the resemblance and containment of documents"), so the cost grows
+about linearly with the corpus: each text is hashed once and looked up in the
+LSH tables instead of being compared with every other text. Candidates from the
+LSH tables are confirmed with the signatures' estimated Jaccard similarity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from functools import lru_cache
+
+from datasketch import MinHash, MinHashLSH
+from datasketch.lsh import _optimal_param
+
+NORM_RE = re.compile(r"[\W_]+")
+
+
+def normalise(text: str) -> str:
+    """Case-folded words separated by single spaces: the text compared for duplicates."""
+    return NORM_RE.sub(" ", text).strip().casefold()
+
+
+def exact_key(text: str) -> str:
+    """Hash of the normalised text (SHA-1 hex)."""
+    return hashlib.sha1(normalise(text).encode()).hexdigest()
+
+
+def shingles(words: list[str], k: int) -> set[str]:
+    """Word k-grams of ``words`` (the whole text as one shingle when it has fewer than k words)."""
+    if len(words) <= k:
+        return {" ".join(words)}
+    return {" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
+
+
+@lru_cache(maxsize=4)
+def _permutations(num_perm: int):
+    # Drawing the permutations costs more than hashing a paragraph; they depend only on num_perm and the seed.
+    m = MinHash(num_perm=num_perm, seed=1)
+    return m.permutations, m.scheme
+
+
+def signature(words: list[str], k: int, num_perm: int) -> MinHash:
+    """MinHash signature of the word k-shingles of ``words`` (seed fixed: comparable across texts).
+
+    Shingles are hashed with CRC-32: a stable 32-bit hash in C, much faster than
+    datasketch's default SHA-1 and, unlike ``hash()``, the same in every process.
+    """
+    perms, scheme = _permutations(num_perm)
+    m = MinHash(num_perm=num_perm, seed=1, hashfunc=zlib.crc32, permutations=perms, scheme=scheme)
+    m.update_batch([s.encode("utf-8") for s in shingles(words, k)])
+    return m
+
+
+@lru_cache(maxsize=16)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """Bands and rows for a threshold (datasketch's optimum, cached: it integrates numerically)."""
+    return _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+def new_lsh(threshold: float, num_perm: int) -> MinHashLSH:
+    return MinHashLSH(threshold=threshold, num_perm=num_perm, params=lsh_params(threshold, num_perm))
+
+
+class ParagraphDeduper:
+    """Duplicate paragraphs within one report; the first occurrence is kept.
+
+    Call :meth:`check` on the paragraphs in reading order; it returns why a
+    paragraph is a duplicate of one kept earlier, or None (and then remembers it
+    as kept). Only kept paragraphs are compared against, so running the check
+    again over the kept paragraphs finds nothing (idempotence).
+
+    Args:
+        threshold: Jaccard similarity of word shingles above which two paragraphs are near duplicates.
+        shingle_size: words per shingle.
+        num_perm: MinHash permutations.
+        min_words: paragraphs shorter than this are only compared exactly (no containment, no MinHash),
+            so a heading such as "Conclusion" is never "contained" in a body sentence.
+    """
+
+    def __init__(self, threshold: float = 0.8, shingle_size: int = 3, num_perm: int = 128, min_words: int = 8):
+        self.threshold, self.k, self.num_perm, self.min_words = threshold, shingle_size, num_perm, min_words
+        self.exact: set[str] = set()
+        self.kept: list[str] = []  # normalised kept paragraphs, padded with spaces
+        self.lsh: MinHashLSH | None = None  # built when a second long paragraph comes
+        self.sigs: dict[str, MinHash] = {}
+        self.pending: list[list[str]] = []  # words of kept long paragraphs not hashed yet
+
+    def check(self, text: str, near: bool = True) -> str | None:
+        """``"duplicate"``, ``"contained_duplicate"``, ``"near_duplicate"`` or None (kept).
+
+        Args:
+            text: the paragraph.
+            near: also try containment and MinHash (for prose; headings are compared exactly only).
+        """
+        norm = normalise(text)
+        key = hashlib.sha1(norm.encode()).hexdigest()
+        if key in self.exact:
+            return "duplicate"
+        words = norm.split()
+        long = near and len(words) >= self.min_words
+        if long:
+            padded = f" {norm} "
+            if any(padded in k for k in self.kept):
+                return "contained_duplicate"
+            if self.kept:
+                sig = signature(words, self.k, self.num_perm)
+                if any(sig.jaccard(self.sigs[other]) >= self.threshold for other in self._index().query(sig)):
+                    return "near_duplicate"
+                self._insert(sig)
+            else:
+                self.pending.append(words)  # a report with one long paragraph never needs hashing
+            self.kept.append(padded)
+        self.exact.add(key)
+        return None
+
+    def _index(self) -> MinHashLSH:
+        """The LSH index of the kept long paragraphs, hashing those still pending."""
+        if self.lsh is None:
+            self.lsh = new_lsh(self.threshold, self.num_perm)
+        while self.pending:
+            self._insert(signature(self.pending.pop(), self.k, self.num_perm))
+        return self.lsh
+
+    def _insert(self, sig: MinHash) -> None:
+        name = str(len(self.sigs))
+        self.lsh.insert(name, sig)
+        self.sigs[name] = sig
+
+
+class CorpusDeduper:
+    """Near-duplicate reports across a stream (syndicated copies); the first one seen is kept.
+
+    Holds one MinHash signature per kept report and the LSH index over them,
+    nothing else of the texts.
+
+    Args:
+        threshold: Jaccard similarity of word shingles above which two reports are near duplicates.
+        shingle_size: words per shingle.
+        num_perm: MinHash permutations.
+        min_words: shorter reports are not compared (too little evidence).
+    """
+
+    def __init__(self, threshold: float = 0.8, shingle_size: int = 5, num_perm: int = 128, min_words: int = 50):
+        self.threshold, self.k, self.num_perm, self.min_words = threshold, shingle_size, num_perm, min_words
+        self.lsh = new_lsh(threshold, num_perm)
+        self.sigs: dict[str, MinHash] = {}
+
+    def check(self, doc_id: str, text: str) -> str | None:
+        """The id of a kept report that ``text`` nearly duplicates, or None (then ``doc_id`` is kept)."""
+        words = normalise(text).split()
+        if len(words) < self.min_words:
+            return None
+        sig = signature(words, self.k, self.num_perm)
+        best, best_j = None, 0.0
+        for other in self.lsh.query(sig):
+            if other == doc_id:
+                continue  # the same report seen again (a second pass) is not its own copy
+            j = sig.jaccard(self.sigs[other])
+            if j >= self.threshold and j > best_j:
+                best, best_j = other, j
+        if best is not None:
+            return best
+        if doc_id not in self.sigs:
+            self.lsh.insert(doc_id, sig)
+            self.sigs[doc_id] = sig
+        return None
