@@ -33,12 +33,17 @@ _VOCAB = None
 
 
 def _shared_vocab():
-    """One spaCy Vocab for Docs unpickled in this process (their strings come with them)."""
+    """One English spaCy Vocab for Docs unpickled in this process.
+
+    The strings come with each Doc; the language's lexical attributes (stop
+    words, ``like_num``) come from the Vocab, so a bare ``Vocab()`` would change
+    what e.g. textacy's key-term extraction sees.
+    """
     global _VOCAB
     if _VOCAB is None:
-        from spacy.vocab import Vocab
+        import spacy
 
-        _VOCAB = Vocab()
+        _VOCAB = spacy.blank("en").vocab
     return _VOCAB
 
 
@@ -222,17 +227,26 @@ class Document:
         return text
 
     # --- output ----------------------------------------------------------
-    def to_record(self, with_edits: bool = True) -> dict[str, Any]:
+    def to_record(self, with_edits: bool = True, redact_contacts: bool = True) -> dict[str, Any]:
         """The JSONL record of the annotation guidelines (section 4).
 
         Extra keys beyond the guidelines: per sentence the probabilities and a
         low-confidence flag, per entity the canonical name, and in ``meta`` the
-        ``status`` and (optionally) the full edit log.
+        ``status`` and (optionally) the full edit log. With ``redact_contacts``,
+        e-mails and phone numbers in the logged ``before`` texts of removals are
+        replaced (``_EMAIL_``, ``_PHONE_``): contact details never reach an output,
+        at the price of an exact replay of those edits.
         """
         meta = dict(self.meta)
         meta["status"] = self.status
         if with_edits:
             meta["edits"] = [asdict(e) for e in self.edits]
+            if redact_contacts:
+                from pipeline.boilerplate import redact
+
+                for e in meta["edits"]:
+                    if e["op"] == "remove":
+                        e["before"] = redact(e["before"], contact=e["reason"] == "contact")
         sents = []
         for s in self.sents:
             rec: dict[str, Any] = {"start": s.start, "end": s.end, "topic": s.topic, "stance": s.stance}

@@ -67,3 +67,13 @@ def test_record_follows_the_guidelines_format():
     assert rec["sents"] == [{"start": 0, "end": 15, "topic": "diplomacy", "stance": "NONE"}]
     assert rec["ents"][1] == {"start": 9, "end": 14, "label": "GPE", "canonical": "Minsk"}
     assert "edits" not in rec["meta"]
+
+
+def test_contact_details_are_redacted_in_the_logged_removals():
+    raw = "Body text.\nE-mail: info@caspian.institute\nPh. +7 (495) 767-81-36\n"
+    doc = make_doc(raw)
+    doc.remove([(11, 42, "contact"), (43, 65, "contact")], "clean")
+    before = " ".join(e["before"] for e in doc.to_record()["meta"]["edits"])
+    assert "info@caspian.institute" not in before and "767-81-36" not in before
+    assert "_EMAIL_" in before and "_PHONE_" in before
+    assert doc.reconstruct_raw() == raw  # the in-memory log is still exact
