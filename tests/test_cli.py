@@ -51,7 +51,8 @@ def test_run_writes_one_valid_line_per_report(outputs):
     assert sorted(r["id"] for r in recs) == ["news_am", "seed_head"]
     for rec in recs:
         check_record(rec)
-        assert rec["meta"]["method"] == "lexicon"
+        assert rec["meta"]["method"] == "sklearn"
+        assert all(set(s["topic_probs"]) and abs(sum(s["stance_probs"].values()) - 1) < 1e-3 for s in rec["sents"])
     assert "2 reports annotated, 0 skipped, 0 failed" in res.output
 
 

@@ -56,7 +56,8 @@ def test_jsonl_with_a_broken_line_keeps_the_others(ctx, tmp_path):
                  + json.dumps({"text": "Third report."}) + "\n", encoding="utf-8")
     docs = ingest(ctx, p)
     assert [(d.id, d.raw) for d in docs] == [("one", "First report."), ("r-3", "Third report.")]
-    assert docs[0].meta == {"title": "T"}
+    assert docs[0].meta["title"] == "T"
+    assert len(docs[0].meta["input_sha256"]) == 64  # the resume key
     assert "r.jsonl:2: bad JSONL line" in ctx.failures[0]["error"]
 
 
