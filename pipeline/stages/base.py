@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Iterable, Iterator
 
 from pipeline.config import Config, Params
 from pipeline.document import Document
-from pipeline.errors import ModelError
+from pipeline.errors import ModelError, PipelineError
 
 
 @lru_cache(maxsize=4)
@@ -95,10 +95,30 @@ class Stage:
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
             if doc.status == "ok":
-                self.process(doc)
+                self.guarded(doc)
             else:
                 self.counts["skipped"] += 1
             yield doc
+
+    def guarded(self, doc: Document) -> None:
+        """:meth:`process` one document; a bug or an input it cannot handle fails that
+        report alone (status ``"failed"``, listed in the manifest), unless ``run.strict``."""
+        try:
+            self.process(doc)
+        except PipelineError:
+            raise
+        except Exception as e:  # noqa: BLE001 - one bad report must not stop the corpus
+            if self.ctx.config.run.strict:
+                raise
+            self.fail(doc, e)
+
+    def fail(self, doc: Document, err: Exception) -> None:
+        doc.status = "failed"
+        doc.spacy_doc = None
+        self.counts["failed"] += 1
+        self.ctx.failures.append({"path": doc.source, "id": doc.id, "stage": self.name,
+                                  "error": f"{doc.source}: stage {self.name} failed ({type(err).__name__}: {err}); "
+                                           "the report was skipped, the others went on"})
 
     def process(self, doc: Document) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
