@@ -66,6 +66,7 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[Path
     return list(out)
 
 
+PREFERRED = ("utf_8", "cp1251", "cp1252", "latin_1", "utf_16", "koi8_r", "iso8859_5")
 BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\x1f\x8b", b"PK\x03\x04", b"\xff\xd8\xff", b"GIF8", b"BZh", b"\x7fELF")
 
 
@@ -89,12 +90,35 @@ def decode(data: bytes, path: Path) -> str:
             pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         raise binary
+    # Close calls between sibling code pages (Mac Cyrillic vs Windows-1251 differ in a few
+    # letters) go to the one far more common on the web.
+    for m in matches:
+        if m.encoding in PREFERRED and m.encoding != best.encoding and m.chaos <= best.chaos + 0.05:
+            best = m
+            break
     if b"\x00" in data and not best.encoding.startswith(("utf_16", "utf_32")):
         raise binary
     return str(best)
+
+
+CHROME_TAGS = ("nav", "header", "footer", "aside", "script", "style", "form")
+
+
+def without_chrome(html: str) -> str:
+    """The page without navigation, header, footer, aside, script, style and form elements."""
+    import lxml.html
+
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return html
+    for el in tree.xpath("|".join(f"//{t}" for t in CHROME_TAGS)):
+        el.drop_tree()
+    return lxml.html.tostring(tree, encoding="unicode")
 
 
 def file_hash(data: bytes) -> str:
@@ -155,7 +179,10 @@ class Ingest(Stage):
     def read_html(self, path: Path, html: str) -> Document:
         import trafilatura
 
-        text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True) or ""
+        # trafilatura falls back to any text on a page without an article, such as a bare
+        # menu; site chrome is therefore dropped first, so a navigation-only page is empty.
+        text = trafilatura.extract(without_chrome(html), include_comments=False, include_tables=False,
+                                   favor_precision=True) or ""
         meta = {}
         md = trafilatura.extract_metadata(html)
         if md is not None:

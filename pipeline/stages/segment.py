@@ -257,9 +257,15 @@ class SegmentParams(Params):
         speech_verbs: verbs of an attribution ``…, the minister said.`` (empty: the built-in list).
         quotations: apply the quotation rule of the guidelines.
         unquoted_attribution: treat a paragraph ending in an attribution as one quotation.
+        piece_chars: a longer text is parsed in pieces of at most this many characters, cut at
+            paragraph breaks (else at whitespace), and the pieces' Docs are joined with
+            ``Doc.from_docs`` (spaCy's parser needs about 1 GB per 100,000 characters).
+        max_chars: a longer report fails with a clear message instead of exhausting memory.
     """
 
     batch_size: int = 0
+    piece_chars: int = 100_000
+    max_chars: int = 20_000_000
     abbreviations: list[str] = []
     speech_verbs: list[str] = []
     quotations: bool = True
@@ -271,6 +277,22 @@ class SegmentParams(Params):
                 "quotations": self.quotations, "unquoted_attribution": self.unquoted_attribution}
 
 
+def pieces(text: str, size: int) -> list[str]:
+    """Cut ``text`` into consecutive pieces of at most ``size`` characters whose concatenation
+    is ``text``: after a paragraph break where possible, else after whitespace, else anywhere."""
+    out, start = [], 0
+    while len(text) - start > size:
+        window = text[start:start + size]
+        cut = window.rfind("\n\n")
+        cut = cut + 2 if cut > 0 else max(window.rfind(" "), window.rfind("\n")) + 1
+        if cut <= 0:
+            cut = size
+        out.append(text[start:start + cut])
+        start += cut
+    out.append(text[start:])
+    return out
+
+
 @register("segment.v1")
 class Segment(Stage):
     Params = SegmentParams
@@ -279,10 +301,26 @@ class Segment(Stage):
         super().__init__(name, params, ctx)
         self.nlp = get_nlp(ctx.config.run.model, **params.boundary_config())
 
+    def parse_long(self, doc: Document):
+        """Parse a text longer than ``piece_chars`` piece by piece; fail it above ``max_chars``."""
+        if len(doc.text) > self.params.max_chars:
+            self.fail(doc, ValueError(
+                f"{len(doc.text):,} characters after cleaning, more than stages.segment.max_chars = "
+                f"{self.params.max_chars:,}; split the report into smaller files or raise the limit"))
+            return None
+        from spacy.tokens import Doc
+
+        self.counts["parsed_in_pieces"] += 1
+        parts = list(self.nlp.pipe(pieces(doc.text, self.params.piece_chars)))
+        return Doc.from_docs(parts, ensure_whitespace=False)
+
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         batch = self.params.batch_size or self.ctx.config.run.batch_size
-        pairs = ((d.text if d.status == "ok" else "", d) for d in docs)
+        limit = self.params.piece_chars
+        pairs = ((d.text if d.status == "ok" and len(d.text) <= limit else "", d) for d in docs)
         for sdoc, doc in self.nlp.pipe(pairs, as_tuples=True, batch_size=batch):
+            if doc.status == "ok" and len(doc.text) > limit:
+                sdoc = self.parse_long(doc)
             if doc.status == "ok":
                 doc.spacy_doc = sdoc
                 doc.sents = sentences_of(sdoc)

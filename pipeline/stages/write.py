@@ -19,9 +19,9 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import Iterable, Iterator
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from pipeline.config import Params
 from pipeline.document import Document
@@ -45,6 +45,15 @@ class WriteParams(Params):
 
     jsonl: str = "annotations.jsonl"
     part_size: int = Field(16, ge=1)
+
+    @field_validator("jsonl")
+    @classmethod
+    def _own_file(cls, v: str) -> str:
+        taken = {"manifest.json", "annotations.spacy", "sentences.csv", "entities.csv", "keyterms.json",
+                 "sentences.parquet", "entities.parquet"}
+        if v in taken or "/" in v or not v.endswith(".jsonl"):
+            raise ValueError(f"must be a *.jsonl file name of its own, not one of {sorted(taken)}")
+        return v
     edits: bool = True
     keyterms: int = Field(0, ge=0)
     docbin: bool = False
