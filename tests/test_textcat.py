@@ -103,3 +103,16 @@ def test_bad_training_config(tmp_path):
     p.write_text("[train]\ndata = []\nfoo = 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"train\.foo: unknown key"):
         train(p)
+
+
+def test_models_from_another_scikit_learn_release_are_refused(trained, tmp_path):
+    from pipeline.stages.classify_sklearn import load_models
+
+    src, _, _ = trained
+    d = tmp_path / "m"
+    shutil.copytree(src / "a", d)
+    meta = json.loads((d / "meta.json").read_text())
+    meta["versions"]["scikit-learn"] = "0.24.2"
+    (d / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=r"trained with scikit-learn 0\.24\.2.*retrain them with `irnlp train"):
+        load_models(str(d))
