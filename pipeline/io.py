@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from pipeline.errors import FormatError
+from pipeline.errors import FormatError, PipelineError
 
 
 @contextmanager
@@ -48,17 +48,17 @@ def write_json(path: str | Path, obj: Any) -> None:
         fh.write("\n")
 
 
-def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
+def read_jsonl(path: str | Path, error: type[PipelineError] = FormatError) -> Iterator[tuple[int, dict]]:
     """Yield ``(line_number, record)`` for each non-blank line.
 
     Raises:
-        FormatError: unreadable file, or a line that is not a JSON object (names the line).
+        FormatError (or ``error``): unreadable file, or a line that is not a JSON object (names the line).
     """
     path = Path(path)
     try:
         fh = open(path, encoding="utf-8")
     except OSError as e:
-        raise FormatError(f"{path}: cannot open ({e.strerror})") from None
+        raise error(f"{path}: cannot open ({e.strerror})") from None
     with fh:
         try:
             for n, line in enumerate(fh, 1):
@@ -67,9 +67,9 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict]]:
                 try:
                     rec = json.loads(line)
                 except json.JSONDecodeError as e:
-                    raise FormatError(f"{path}:{n}: not valid JSON ({e.msg} at column {e.colno}); fix or remove the line") from None
+                    raise error(f"{path}:{n}: not valid JSON ({e.msg} at column {e.colno}); fix or remove the line") from None
                 if not isinstance(rec, dict):
-                    raise FormatError(f"{path}:{n}: expected a JSON object, got {type(rec).__name__}")
+                    raise error(f"{path}:{n}: expected a JSON object, got {type(rec).__name__}")
                 yield n, rec
         except UnicodeDecodeError as e:
-            raise FormatError(f"{path}: not UTF-8 ({e.reason} at byte {e.start}); re-save the file as UTF-8") from None
+            raise error(f"{path}: not UTF-8 ({e.reason} at byte {e.start}); re-save the file as UTF-8") from None

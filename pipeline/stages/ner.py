@@ -51,6 +51,7 @@ from spacy.tokens import Doc, Span
 from pipeline.config import Params
 from pipeline.document import ENT_LABELS, Document, Entity
 from pipeline.errors import ConfigError
+from pipeline.io import read_jsonl
 from pipeline.registry import register
 from pipeline.stages.base import Stage
 from pipeline.stages.segment import get_nlp
@@ -143,13 +144,7 @@ def load_patterns(paths: Iterable[str]) -> list[dict]:
     """
     out = []
     for f in pattern_files(paths):
-        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ConfigError(f"{f}:{n}: not valid JSON ({e.msg})") from None
+        for n, rec in read_jsonl(f, error=ConfigError):
             if rec.get("label") not in (*ENT_LABELS, BLOCK) or not isinstance(rec.get("pattern"), (str, list)):
                 raise ConfigError(f"{f}:{n}: a pattern needs a label out of {', '.join(ENT_LABELS)} or {BLOCK} "
                                   "and a pattern (string or list of token dicts)")
