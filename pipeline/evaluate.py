@@ -398,15 +398,9 @@ def baseline_records(gold: list[dict], model: str = DEFAULT_MODEL) -> tuple[list
                              f"folder its `source` is relative to (the project root), or drop --baseline")
         raw = src.read_bytes().decode("utf-8", errors="replace")
         doc = nlp(raw)
-        sents = []
-        for s in doc.sents:
-            a, b = s.start_char, s.end_char
-            while a < b and raw[a].isspace():
-                a += 1
-            while b > a and raw[b - 1].isspace():
-                b -= 1
-            if a < b:
-                sents.append({"start": a, "end": b, **labels})
+        from pipeline.stages.segment import sentences_of  # the same trimming as the pipeline's units
+
+        sents = [{"start": u.start, "end": u.end, **labels} for u in sentences_of(doc)]
         ents = [{"start": e.start_char, "end": e.end_char, "label": e.label_} for e in doc.ents]
         out.append({"id": g["id"], "source": g["source"], "text": raw, "ents": ents, "sents": sents})
     return out, labels
