@@ -250,7 +250,7 @@ def test_write_stage_makes_a_doc_when_segment_did_not(ctx):
     assert stage.counts["spacy_docs_made"] == 1
     rec = next(read_jsonl(ctx.out_dir / "annotations.jsonl"))[1]
     assert len(rec["meta"]["keyterms"]) == 5 and rec["meta"]["keyterms"][0]["term"] == "Belarus"
-    [back] = list(load_docs(ctx.out_dir / "annotations.spacy"))
+    [back] = list(load_docs(ctx.out_dir / "docbin"))
     assert record_from_doc(back) == rec
     topics = json.loads((ctx.out_dir / "keyterms.json").read_text(encoding="utf-8"))["topics"]
     # Only a quarter of "Belarus" falls in the diplomacy unit; "high level last week" is all there.
@@ -268,7 +268,7 @@ def test_a_doc_made_by_the_write_stage_gives_the_same_outputs(tmp_path, config):
         ctx = Context(config=config, out_dir=tmp_path / name)
         write(ctx, [doc], keyterms=10, docbin=True)
         outs.append(((ctx.out_dir / "annotations.jsonl").read_text(encoding="utf-8"),
-                     [(t.tag_, t.dep_, t.head.i) for d in load_docs(ctx.out_dir / "annotations.spacy") for t in d]))
+                     [(t.tag_, t.dep_, t.head.i) for d in load_docs(ctx.out_dir / "docbin") for t in d]))
     assert outs[0] == outs[1] and "keyterms" in outs[0][0] and outs[0][1][0][1]
 
 
@@ -325,7 +325,7 @@ def test_run_writes_every_output_for_real_reports(tmp_path):
     out = tmp_path / "t"
     records = [r for _, r in read_jsonl(out / "annotations.jsonl")]
     assert len(records) == 2 == manifest["counts"]["write"]["docbin_docs"]
-    assert [record_from_doc(d) for d in load_docs(out / "annotations.spacy")] == records
+    assert [record_from_doc(d) for d in load_docs(out / "docbin")] == records
     assert len(_read_csv(out / "sentences.csv")) == sum(len(r["sents"]) for r in records)
     assert all(r["meta"]["keyterms"] for r in records)
     pages = sorted(p.name for p in (out / "report").glob("*.html"))
@@ -347,3 +347,47 @@ def test_interrupted_run_keeps_the_previous_outputs(ctx):
         write(ctx, broken(), docbin=True, tables=True, html=True)
     after = {p.relative_to(ctx.out_dir): p.read_bytes() for p in ctx.out_dir.rglob("*") if p.is_file()}
     assert after == before and not [p for p in ctx.out_dir.iterdir() if p.name.startswith(".")]
+
+
+# --- DocBin shards ----------------------------------------------------------------------
+def _docs(n: int) -> list[Document]:
+    docs = []
+    for i in range(n):
+        doc = fixture_doc()
+        doc.id = f"r{i}"
+        docs.append(doc)
+    return docs
+
+
+def test_docbin_is_written_in_shards_that_read_back_in_order(ctx, nlp):
+    import spacy.training
+
+    stage = write(ctx, _docs(5), docbin=True, docbin_shard_size=2)
+    folder = ctx.out_dir / "docbin"
+    assert sorted(p.name for p in folder.iterdir()) == ["part-00000.spacy", "part-00001.spacy", "part-00002.spacy"]
+    assert stage.counts["docbin_shards"] == 3 and stage.counts["docbin_docs"] == 5
+    records = [r for _, r in read_jsonl(ctx.out_dir / "annotations.jsonl")]
+    assert [record_from_doc(d) for d in load_docs(folder)] == records
+    # the folder is a spaCy corpus as `spacy train` reads it
+    examples = list(spacy.training.Corpus(folder)(nlp))
+    assert [e.reference.text for e in examples] == [r["text"] for r in records]
+    assert not [p for p in ctx.out_dir.iterdir() if p.name.startswith(".")]  # no temporary folder left
+
+
+def test_an_interrupted_run_keeps_the_earlier_docbin_folder(ctx):
+    write(ctx, _docs(2), docbin=True, docbin_shard_size=1)
+    before = sorted((ctx.out_dir / "docbin").iterdir())
+
+    def stream():
+        yield from _docs(3)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write(ctx, stream(), docbin=True, docbin_shard_size=1)
+    assert sorted((ctx.out_dir / "docbin").iterdir()) == before
+    assert not [p for p in ctx.out_dir.iterdir() if p.name.startswith(".docbin")]
+
+
+def test_load_docs_names_a_missing_path(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such DocBin"):
+        list(load_docs(tmp_path / "nothing"))

@@ -3,7 +3,7 @@
 Always ``annotations.jsonl`` (the format of the annotation guidelines, section
 4: one line per annotated report; reports a stage skipped are listed in the
 manifest instead). On request: key terms (``meta.keyterms`` and
-``keyterms.json``), ``annotations.spacy`` (spaCy ``DocBin``), ``sentences.csv``
+``keyterms.json``), ``docbin/`` (spaCy ``DocBin`` files), ``sentences.csv``
 and ``entities.csv`` (and Parquet with pyarrow), and the HTML report in
 ``report/``. docs/outputs.md describes each file and how to open it.
 
@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from typing import Iterable, Iterator
-
-from pydantic import Field, field_validator
 
 from pydantic import Field, field_validator
 
@@ -38,7 +36,8 @@ class WriteParams(Params):
         part_size: reports per committed part file (what an interrupted run keeps; see pipeline.resume).
         edits: include the full edit log in each record's ``meta.edits``.
         keyterms: key terms per report and per topic (textacy SGRank); 0 switches them off.
-        docbin: write ``annotations.spacy`` (spaCy ``DocBin`` with every annotation).
+        docbin: write ``docbin/`` (spaCy ``DocBin`` files with every annotation).
+        docbin_shard_size: reports per ``.spacy`` file of ``docbin/`` (memory grows with it, not with the run).
         tables: write ``sentences.csv`` and ``entities.csv`` (and ``.parquet`` when pyarrow is installed).
         html: write the HTML report (``report/index.html`` and a page per report).
     """
@@ -49,7 +48,7 @@ class WriteParams(Params):
     @field_validator("jsonl")
     @classmethod
     def _own_file(cls, v: str) -> str:
-        taken = {"manifest.json", "annotations.spacy", "sentences.csv", "entities.csv", "keyterms.json",
+        taken = {"manifest.json", "sentences.csv", "entities.csv", "keyterms.json",
                  "sentences.parquet", "entities.parquet"}
         if v in taken or "/" in v or not v.endswith(".jsonl"):
             raise ValueError(f"must be a *.jsonl file name of its own, not one of {sorted(taken)}")
@@ -57,6 +56,7 @@ class WriteParams(Params):
     edits: bool = True
     keyterms: int = Field(0, ge=0)
     docbin: bool = False
+    docbin_shard_size: int = Field(250, ge=1)
     tables: bool = False
     html: bool = False
 
@@ -75,7 +75,7 @@ def build_writers(params: WriteParams, stage: "Write") -> list[Writer]:
     if params.docbin:
         from pipeline.writers.docbin import DocBinWriter
 
-        writers.append(DocBinWriter(*common))
+        writers.append(DocBinWriter(*common, shard_size=params.docbin_shard_size))
     if params.tables:
         from pipeline.writers.tables import TableWriter
 

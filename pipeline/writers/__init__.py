@@ -20,6 +20,9 @@ Life of a writer::
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
@@ -60,3 +63,25 @@ class Writer:
 
     def finish(self) -> None:
         """Write what needs the whole run; commit files held back until now."""
+
+
+def temp_folder(out_dir: Path, name: str) -> Path:
+    """A new hidden folder ``out_dir/.<name>.*.tmp`` to build the folder ``name`` in (see :func:`swap_in`)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir))
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o777 & ~mask)  # mkdtemp makes it 0700; outputs are for readers
+    return tmp
+
+
+def swap_in(new: Path, target: Path) -> None:
+    """Replace the folder ``target`` by ``new`` (the old one is removed only once ``new`` is in place)."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,4 +1,10 @@
-"""spaCy ``DocBin`` (``annotations.spacy``): every report as a ``Doc`` with all its annotations.
+"""spaCy ``DocBin`` files (``docbin/part-00000.spacy``...): every report as a ``Doc`` with all its annotations.
+
+The ``Doc``s are written in shards of ``shard_size`` reports, so memory stays
+flat however many reports a run has (a ``DocBin`` holds its ``Doc``s' arrays
+until it is serialised). The folder is what ``spacy train`` and
+``spacy.training.Corpus`` read as a corpus (they walk it for ``*.spacy``);
+:func:`load_docs` reads it, or one shard, in order.
 
 What a loaded ``Doc`` carries (see docs/outputs.md for how to open it):
 
@@ -27,14 +33,16 @@ dropped so that ``doc.sents`` follows the units (counted as
 from __future__ import annotations
 
 import json
+import shutil
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Iterator
 
 from pipeline.document import Document
-from pipeline.io import atomic_open
-from pipeline.writers import Writer
+from pipeline.writers import Writer, swap_in, temp_folder
 
-FILE = "annotations.spacy"
+FOLDER = "docbin"
+SHARD = "part-{:05d}.spacy"
 SENT_ATTRS = ("topic", "stance", "topic_probs", "stance_probs", "targets", "low_confidence")
 DOC_ATTRS = ("report_id", "source", "meta", "extra_ents")
 SPAN_GROUP = "sents"
@@ -176,44 +184,85 @@ def record_from_doc(doc) -> dict:
             "meta": _plain(ud[_key("meta")]), "ents": ents, "sents": sents}
 
 
+def shard_paths(path: str | Path) -> list[Path]:
+    """The ``.spacy`` files of ``path``: itself if a file, else its shards in name order.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return sorted(path.glob("*.spacy"))
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such DocBin file or folder")
+    return [path]
+
+
 def load_docs(path: str | Path, vocab=None) -> Iterator:
-    """Read ``annotations.spacy``; extensions are registered first.
+    """Read the ``Doc``s of a DocBin folder (``docbin/``) or of one ``.spacy`` file; extensions are registered first.
+
+    Shards are read one at a time, so the generator holds one shard in memory.
 
     Args:
-        path: the ``.spacy`` file.
+        path: the folder written by :class:`DocBinWriter`, or one ``.spacy`` file.
         vocab: a spaCy ``Vocab`` (default: a blank English one; the strings travel in the file).
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
     """
     import spacy
     from spacy.tokens import DocBin
 
     register_extensions()
     vocab = vocab or spacy.blank("en").vocab
-    return DocBin().from_disk(path).get_docs(vocab)
+    for shard in shard_paths(path):
+        yield from DocBin().from_disk(shard).get_docs(vocab)
 
 
 class DocBinWriter(Writer):
-    """``annotations.spacy``: one ``Doc`` per report (``DocBin(store_user_data=True)``).
+    """``docbin/``: one ``Doc`` per report (``DocBin(store_user_data=True)``), ``shard_size`` reports a file.
 
-    The ``DocBin`` grows in memory (a few kB per report) and is written at the end.
+    Shards are written to a temporary folder as they fill; the folder replaces
+    ``docbin/`` when the run ends, so an interrupted run leaves the earlier
+    folder (or none), never a partial one.
+
+    Args:
+        shard_size: reports per ``.spacy`` file (a full shard costs about 0.2 MB of memory per report).
     """
 
     needs_doc = True
     needs_tags = True  # tags, lemmas and parse travel in the DocBin
 
-    def __init__(self, *args, name: str = FILE, **kwargs):
-        from spacy.tokens import DocBin
-
+    def __init__(self, *args, folder: str = FOLDER, shard_size: int = 250, **kwargs):
         super().__init__(*args, **kwargs)
-        self.name = name
-        self.docbin = DocBin(store_user_data=True)
+        self.folder, self.shard_size = folder, shard_size
+        self.docbin = None
+        self.shards = 0
+
+    def open(self, stack: ExitStack) -> None:
+        self.tmp = temp_folder(self.out_dir, self.folder)
+        stack.callback(shutil.rmtree, self.tmp, ignore_errors=True)  # a no-op once swapped in
 
     def add(self, doc: Document, record: dict, sdoc) -> None:
+        from spacy.tokens import DocBin
+
         sdoc_out, dropped = doc_from_record(sdoc, record)
+        if self.docbin is None:
+            self.docbin = DocBin(store_user_data=True)
         self.docbin.add(sdoc_out)
         self.counts["docbin_docs"] += 1
         self.counts["docbin_parse_dropped"] += dropped
         self.counts["docbin_extra_ents"] += len(sdoc_out.user_data[_key("extra_ents")])
+        if len(self.docbin) >= self.shard_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.docbin is not None and len(self.docbin):
+            self.docbin.to_disk(self.tmp / SHARD.format(self.shards))
+            self.shards += 1
+            self.counts["docbin_shards"] += 1
+        self.docbin = None
 
     def finish(self) -> None:
-        with atomic_open(self.out_dir / self.name, "wb") as fh:
-            fh.write(self.docbin.to_bytes())
+        self._flush()
+        swap_in(self.tmp, self.out_dir / self.folder)

@@ -20,10 +20,8 @@ failed run leaves the previous report in place.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 import warnings
 from collections import Counter
 from contextlib import ExitStack
@@ -33,7 +31,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.document import ENT_LABELS, STANCES, TOPICS, Document, Sentence
-from pipeline.writers import Writer
+from pipeline.writers import Writer, swap_in, temp_folder
 
 FOLDER = "report"
 
@@ -330,11 +328,7 @@ class HtmlWriter(Writer):
         self.taken: set[str] = {"index"}  # the index page keeps its name
 
     def open(self, stack: ExitStack) -> None:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.folder}.", suffix=".tmp", dir=self.out_dir))
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(self.tmp, 0o777 & ~mask)  # mkdtemp makes it 0700; the report is for readers
+        self.tmp = temp_folder(self.out_dir, self.folder)
         stack.callback(shutil.rmtree, self.tmp, ignore_errors=True)  # a no-op once swapped in
 
     def add(self, doc: Document, record: dict, sdoc) -> None:
@@ -354,15 +348,3 @@ class HtmlWriter(Writer):
         html = index_page(self.run, self.reports, self.shared.get("topic_keyterms", {}))
         (self.tmp / "index.html").write_text(html, encoding="utf-8")
         swap_in(self.tmp, self.out_dir / self.folder)
-
-
-def swap_in(new: Path, target: Path) -> None:
-    """Replace the folder ``target`` by ``new`` (the old one is removed only once ``new`` is in place)."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-    new.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
