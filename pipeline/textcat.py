@@ -1,8 +1,8 @@
 """Sentence topic and stance classifiers: features, training, saving and loading.
 
-Each sentence becomes a feature dict (:func:`sentence_features`) with its text,
-its context (section heading, neighbouring sentences) and cheap symbolic
-features (lexicon hits, entity labels, heading flag). A scikit-learn
+Each sentence becomes a :class:`Unit` with its text, its context (section
+heading, neighbouring sentences, the whole report) and cheap symbolic features
+(lexicon hits, entity labels, heading flag). A scikit-learn
 ``Pipeline`` turns that into TF-IDF word and character n-grams plus the
 symbolic features and fits a class-weighted logistic regression. Models are
 saved with skops (no pickle), beside a ``meta.json`` that records labels,
@@ -48,6 +48,8 @@ class Unit:
         prev, next: neighbouring sentences of the same report ("" at the ends).
         ent_labels: labels of the entities inside the sentence.
         group: id of the report (for grouped cross-validation).
+        report: the whole text of its report (shared by its units; what the report is about
+            says much about each sentence's topic).
     """
 
     text: str
@@ -56,6 +58,7 @@ class Unit:
     next: str = ""
     ent_labels: tuple[str, ...] = ()
     group: str = ""
+    report: str = ""
 
 
 def units_of_record(rec: dict) -> list[Unit]:
@@ -69,7 +72,7 @@ def units_of_record(rec: dict) -> list[Unit]:
         labels = tuple(e["label"] for e in ents if e["start"] >= s["start"] and e["end"] <= s["end"])
         prev = text[sents[i - 1]["start"]:sents[i - 1]["end"]] if i else ""
         nxt = text[sents[i + 1]["start"]:sents[i + 1]["end"]] if i + 1 < len(sents) else ""
-        out.append(Unit(st, heading, prev, nxt, labels, rec["id"]))
+        out.append(Unit(st, heading, prev, nxt, labels, rec["id"], text))
         if is_heading(st):
             heading = st
     return out
@@ -82,6 +85,34 @@ def get_text(units: list[Unit]) -> list[str]:
 
 def get_context(units: list[Unit]) -> list[str]:
     return [f"{u.heading} {u.prev} {u.next}" for u in units]
+
+
+class ReportTfidf(BaseEstimator, TransformerMixin):
+    """TF-IDF of the whole report of each unit: every unit of a report gets the same row.
+
+    Each distinct report text is vectorised once (a report's units share it), so
+    the cost grows with the corpus, not with units x report length. Document
+    frequencies count reports, not units.
+
+    Args:
+        min_df, max_df: as in scikit-learn's ``TfidfVectorizer`` (over reports).
+    Output: sparse ``(n_units, n_terms)``, rows L2-normalised.
+    """
+
+    def __init__(self, min_df: int = 2, max_df: float = 0.5):
+        self.min_df, self.max_df = min_df, max_df
+
+    def fit(self, units: list[Unit], y=None):
+        reports = list(dict.fromkeys(u.report for u in units))
+        min_df = self.min_df if len(reports) > 1 else 1  # a single report: keep its words
+        max_df = self.max_df if len(reports) > 2 else 1.0
+        self.vectorizer_ = TfidfVectorizer(min_df=min_df, max_df=max_df, sublinear_tf=True).fit(reports)
+        return self
+
+    def transform(self, units: list[Unit]):
+        index: dict[str, int] = {}
+        rows = [index.setdefault(u.report, len(index)) for u in units]
+        return self.vectorizer_.transform(list(index))[rows]
 
 
 class LexiconFeatures(BaseEstimator, TransformerMixin):
@@ -175,11 +206,17 @@ class EmbeddingFeatures(BaseEstimator, TransformerMixin):
         return np.vstack([self._cache[t] for t in texts]) if texts else np.zeros((0, 384))
 
 
-def make_pipeline(lexicon: dict, C: float = 4.0, embeddings: bool = False) -> Pipeline:
-    """TF-IDF words (1-2) + chars (2-5) + context words + symbolic features -> logistic regression.
+def make_pipeline(lexicon: dict, C: float = 4.0, embeddings: bool = False, report_weight: float = 0.0) -> Pipeline:
+    """TF-IDF words (1-2) + chars (2-5) + context words [+ report words] + symbolic features -> logistic regression.
 
     Class weights are balanced because topics and stances are very unequal
     (most sentences are NONE).
+
+    Args:
+        lexicon: parsed lexicon TOML (symbolic features).
+        C: inverse regularisation strength of the logistic regression.
+        embeddings: add sentence embeddings (optional extra).
+        report_weight: weight of the whole-report TF-IDF block (0: left out).
     """
     features = FeatureUnion([
         ("words", Pipeline([("get", FunctionTransformer(get_text)),
@@ -189,8 +226,10 @@ def make_pipeline(lexicon: dict, C: float = 4.0, embeddings: bool = False) -> Pi
         ("context", Pipeline([("get", FunctionTransformer(get_context)),
                               ("tfidf", TfidfVectorizer(ngram_range=(1, 1), min_df=2, sublinear_tf=True))])),
         ("symbols", Pipeline([("lex", LexiconFeatures(lexicon)), ("dict", DictVectorizer())])),
-    ] + ([("embeddings", EmbeddingFeatures())] if embeddings else []),
+    ] + ([("report", ReportTfidf())] if report_weight else [])
+      + ([("embeddings", EmbeddingFeatures())] if embeddings else []),
         transformer_weights={"words": 1.0, "chars": 1.0, "context": 0.4, "symbols": 0.5,
+                             **({"report": report_weight} if report_weight else {}),
                              **({"embeddings": 1.0} if embeddings else {})})
     clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=SEED)
     return Pipeline([("features", features), ("clf", clf)])

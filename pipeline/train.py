@@ -18,10 +18,10 @@ import tomllib
 from collections import Counter
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 
@@ -56,6 +56,8 @@ class TrainParams(Params):
         learning_curve: shares of the training reports for the learning curve.
         weak: weak labels from the lexicon on unlabelled text (see :class:`WeakParams`).
         embeddings: add MiniLM sentence embeddings as features (optional extra).
+        report_weight: weight of the whole-report TF-IDF features per task (``topic``,
+            ``stance``; a missing task or 0: none).
     """
 
     data: list[str]
@@ -67,6 +69,7 @@ class TrainParams(Params):
     learning_curve: list[float] = [0.25, 0.5, 0.75, 1.0]
     weak: WeakParams = WeakParams()
     embeddings: bool = False
+    report_weight: dict[Literal["topic", "stance"], Annotated[float, Field(ge=0)]] = {}
 
 
 def load_train_config(path: str | Path) -> TrainParams:
@@ -160,7 +163,7 @@ def weak_units(params: WeakParams, lex: dict, seed: int = 0) -> tuple[list[Unit]
     return units, topics, stances
 
 
-def cross_validate(units, y, extra, params: TrainParams, lex_pred, lexicon) -> dict[str, Any]:
+def cross_validate(units, y, extra, params: TrainParams, lex_pred, lexicon, task: str) -> dict[str, Any]:
     """Grouped k-fold: model, majority class and lexicon scored on the same held-out reports.
 
     ``extra`` is weak-labelled ``(units, labels)`` added to every training fold (never to a test fold).
@@ -182,7 +185,8 @@ def cross_validate(units, y, extra, params: TrainParams, lex_pred, lexicon) -> d
             tr_y = [y[i] for i in idx] + extra[1]
             if len(set(tr_y)) < 2:
                 continue
-            model = make_pipeline(lexicon, C=params.C, embeddings=params.embeddings).fit(tr_u, tr_y)
+            model = make_pipeline(lexicon, C=params.C, embeddings=params.embeddings,
+                                  report_weight=params.report_weight.get(task, 0.0)).fit(tr_u, tr_y)
             p = list(model.predict(test_u))
             curve[share].append((test_y, p))
             if share == max(params.learning_curve):
@@ -241,10 +245,11 @@ def train(config_path: str | Path) -> dict[str, Any]:
         "cv": {},
     }
     for task, y, lex_pred, wy in (("topic", topics, lex_topics, weak[1]), ("stance", stances, lex_stances, weak[2])):
-        meta["cv"][task] = cross_validate(units, y, (weak[0], list(wy)), params, lex_pred, lexicon)
+        meta["cv"][task] = cross_validate(units, y, (weak[0], list(wy)), params, lex_pred, lexicon, task)
         if params.weak.enabled:
-            meta["cv"][task]["without_weak"] = cross_validate(units, y, ([], []), params, lex_pred, lexicon)["model"]
-        model = make_pipeline(lexicon, C=params.C, embeddings=params.embeddings).fit(units + weak[0], list(y) + list(wy))
+            meta["cv"][task]["without_weak"] = cross_validate(units, y, ([], []), params, lex_pred, lexicon, task)["model"]
+        model = make_pipeline(lexicon, C=params.C, embeddings=params.embeddings,
+                               report_weight=params.report_weight.get(task, 0.0)).fit(units + weak[0], list(y) + list(wy))
         save_model(model, Path(params.out_dir) / f"{task}.skops")
         if params.heldout:
             h_units, h_topics, h_stances = load_units(params.heldout)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pipeline.errors import ConfigError, ModelError
-from pipeline.textcat import load_model, units_of_record
+from pipeline.textcat import ReportTfidf, Unit, load_model, units_of_record
 from pipeline.train import load_units, train
 
 from .conftest import FIXTURES
@@ -15,8 +15,9 @@ from .conftest import FIXTURES
 DATA = FIXTURES / "textcat" / "train_small.jsonl"
 
 
-def write_config(tmp_path, out="m", **extra):
-    lines = ["[train]", f'data = ["{DATA}"]', f'out_dir = "{tmp_path / out}"', "folds = 2", "learning_curve = [0.5, 1.0]"]
+def write_config(tmp_path, out="m", report_weight="{ topic = 1.5, stance = 0.5 }", **extra):
+    lines = ["[train]", f'data = ["{DATA}"]', f'out_dir = "{tmp_path / out}"', "folds = 2", "learning_curve = [0.5, 1.0]",
+             f"report_weight = {report_weight}"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in extra.items()]
     p = tmp_path / f"{out}.toml"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -60,6 +61,33 @@ def test_cv_folds_never_share_a_report():
         assert not {groups[i] for i in tr} & {groups[i] for i in te}
 
 
+def test_trained_models_use_the_report_features(trained):
+    tmp, meta, _ = trained
+    assert meta["params"]["report_weight"] == {"topic": 1.5, "stance": 0.5}
+    model = load_model(tmp / "a" / "topic.skops", meta["topic_labels"])
+    features = dict(model.named_steps["features"].transformer_list)
+    assert isinstance(features["report"], ReportTfidf)
+    assert model.named_steps["features"].transformer_weights["report"] == 1.5
+
+
+def test_report_tfidf_gives_each_unit_its_reports_row():
+    a = "Wheat and barley harvest in Belarus. Farmers sow wheat."
+    b = "Gas pipeline talks at Baku. The pipeline carries gas."
+    units = [Unit("Wheat.", report=a), Unit("Farmers.", report=a), Unit("Gas.", report=b)]
+    X = ReportTfidf(min_df=1).fit(units).transform(units).toarray()
+    assert X.shape[0] == 3
+    np.testing.assert_array_equal(X[0], X[1])
+    assert X[0] @ X[2] == 0.0  # no word in common
+    # a single report keeps its words (min_df counts reports, and there is one)
+    assert ReportTfidf().fit(units[:1]).transform(units[:1]).nnz > 0
+
+
+def test_bad_report_weight_is_a_config_error(tmp_path):
+    for bad in ("{ topic = -1.0 }", "{ sentiment = 1.0 }"):
+        with pytest.raises(ConfigError, match="report_weight"):
+            train(write_config(tmp_path, report_weight=bad))
+
+
 def test_units_carry_heading_and_neighbours():
     rec = {"id": "r", "text": "Trade Prospects\n\nTrade grew. Exports rose.",
            "sents": [{"start": 0, "end": 15}, {"start": 17, "end": 28}, {"start": 29, "end": 42}],
@@ -67,6 +95,7 @@ def test_units_carry_heading_and_neighbours():
     u = units_of_record(rec)
     assert [x.heading for x in u] == ["", "Trade Prospects", "Trade Prospects"]
     assert u[1].prev == "Trade Prospects" and u[1].next == "Exports rose."
+    assert all(x.report == rec["text"] for x in u)
 
 
 def test_missing_model_names_file_and_fix(tmp_path):
@@ -116,3 +145,17 @@ def test_models_from_another_scikit_learn_release_are_refused(trained, tmp_path)
     (d / "meta.json").write_text(json.dumps(meta))
     with pytest.raises(ModelError, match=r"trained with scikit-learn 0\.24\.2.*retrain them with `irnlp train"):
         load_models(str(d))
+
+
+def test_shipped_models_were_not_trained_on_the_gold_set():
+    from .conftest import ROOT
+
+    meta = json.loads((ROOT / "models" / "textcat" / "meta.json").read_text())
+    assert meta["params"]["heldout"] and not set(meta["data"]) & set(meta["params"]["heldout"])
+    train_text = "\n".join(json.loads(line)["text"] for path in meta["data"]
+                           for line in (ROOT / path).read_text(encoding="utf-8").splitlines())
+    for path in meta["params"]["heldout"]:
+        for line in (ROOT / path).read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            long_units = [rec["text"][s["start"]:s["end"]] for s in rec["sents"] if s["end"] - s["start"] > 60]
+            assert long_units and not [u for u in long_units if u in train_text], rec["id"]
