@@ -29,7 +29,7 @@ from pipeline import __version__
 from pipeline.config import Params, _explain
 from pipeline.document import STANCES, TOPICS
 from pipeline.errors import ConfigError
-from pipeline.io import read_jsonl, write_json
+from pipeline.io import atomic_open, read_jsonl, write_json
 from pipeline.stages.classify import compile_lexicon, count, read_lexicon
 from pipeline.textcat import Unit, file_sha256, make_pipeline, save_model, units_of_record
 
@@ -263,6 +263,8 @@ def train(config_path: str | Path) -> dict[str, Any]:
             }
     meta["train_seconds"] = round(time.time() - t0, 1)
     write_json(Path(params.out_dir) / "meta.json", meta)
+    with atomic_open(Path(params.out_dir) / "README.md") as fh:
+        fh.write(model_card(meta))
     return meta
 
 
@@ -280,6 +282,33 @@ def summary_table(meta: dict[str, Any]) -> str:
             per = " | ".join(f"{s['per_class'].get(c, {}).get('f1', 0):.2f}" for c in classes)
             lines.append(f"| {name} | {s['macro_f1']:.3f} | {s['accuracy']:.3f} | {per} |")
     return "\n".join(lines)
+
+
+def model_card(meta: dict[str, Any]) -> str:
+    """``README.md`` of a model folder: what was trained on what, and how well, from ``meta.json``."""
+    p = meta["params"]
+    lines = [f"# Topic and stance models ({meta['trained_at']})", "",
+             "Written by `irnlp train`; every number is in `meta.json`. Features: TF-IDF words (1-2), characters "
+             "(2-5), context words (heading, neighbours), whole-report words (weights "
+             f"{', '.join(f'{k} {v}' for k, v in (p.get('report_weight') or {}).items()) or 'none'}), lexicon hits, entity labels"
+             f"{', sentence embeddings' if p.get('embeddings') else ''}; logistic regression "
+             f"(C = {p['C']}, balanced class weights).", "",
+             "Training data: " + ", ".join(f"`{d}`" for d in meta["data"]) + f" ({meta['cv']['topic']['sentences']} "
+             f"sentences of {meta['cv']['topic']['reports']} reports; {meta['weak_sentences']} weak-labelled).",
+             summary_table(meta), "", "## Learning curve (mean fold macro-F1)", "",
+             "| task | " + " | ".join(f"{c['share_of_training_reports']:.0%} ({c['approx_training_sentences']})"
+                                     for c in meta["cv"]["topic"]["learning_curve"]) + " |",
+             "|---|" + "---|" * len(meta["cv"]["topic"]["learning_curve"])]
+    for task in ("topic", "stance"):
+        lines.append(f"| {task} | " + " | ".join(f"{c['macro_f1']:.3f}" for c in meta["cv"][task]["learning_curve"]) + " |")
+    if meta.get("heldout"):
+        lines += ["", "## Held-out files (predicted only, never trained on): " + ", ".join(f"`{f}`" for f in meta["heldout_files"]),
+                  "", "Sentences taken as they are in the gold files (gold units, gold entity labels).", "",
+                  "| task | model macro-F1 | lexicon | majority | model accuracy |", "|---|---|---|---|---|"]
+        for task, h in meta["heldout"].items():
+            lines.append(f"| {task} | {h['model']['macro_f1']:.3f} | {h['lexicon']['macro_f1']:.3f} | "
+                         f"{h['majority']['macro_f1']:.3f} | {h['model']['accuracy']:.3f} |")
+    return "\n".join(lines) + "\n"
 
 
 def dumps(meta: dict[str, Any]) -> str:

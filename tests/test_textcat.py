@@ -50,6 +50,8 @@ def test_meta_records_labels_data_hashes_versions_and_grouped_scores(trained):
     assert cv["folds"] == 2 and cv["reports"] == 4
     assert {"majority", "lexicon", "model", "learning_curve"} <= set(cv)
     assert 0.0 <= cv["model"]["macro_f1"] <= 1.0
+    card = (trained[0] / "a" / "README.md").read_text(encoding="utf-8")
+    assert "grouped 2-fold CV over 4 reports" in card and "whole-report words (weights topic 1.5, stance 0.5)" in card
 
 
 def test_cv_folds_never_share_a_report():
