@@ -50,3 +50,16 @@ def test_dask_local_cluster_output_is_identical(local_run):
     tmp, expected = local_run
     run(cfg(tmp, "dask", 'run.executor="dask"', "run.workers=2"))
     assert records(tmp / "dask" / "annotations.jsonl") == expected
+
+
+def test_dask_on_an_existing_cluster_output_is_identical(local_run):
+    # run.scheduler: the address of a cluster the user started; the run uses it and leaves it running.
+    distributed = pytest.importorskip("dask.distributed")
+    tmp, expected = local_run
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=40) as cluster:
+        m = run(cfg(tmp, "dask_sched", 'run.executor="dask"', f"run.scheduler={json.dumps(cluster.scheduler_address)}"))
+        assert records(tmp / "dask_sched" / "annotations.jsonl") == expected
+        assert m["executor"]["in_workers"] == ["segment", "ner", "classify"]
+        with distributed.Client(cluster.scheduler_address) as client:
+            assert len(client.scheduler_info()["workers"]) == 1  # still up after the run
