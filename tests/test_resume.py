@@ -102,3 +102,19 @@ def test_killed_run_keeps_complete_parts_and_rerun_completes(tmp_path, sig):
     fresh = tmp_path / "fresh"
     run(cfg(fresh, corpus, "stages.write.part_size=2", no_dedup))
     assert records(fresh / "r" / "annotations.jsonl") == final
+
+
+def test_reports_from_an_earlier_run_still_count_for_corpus_dedup(tmp_path):
+    # A report reused from an earlier run is not cleaned again, but a later near-copy of it must
+    # still be marked as its duplicate, as in a fresh run.
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    text = (FIXTURES / "raw" / "news_am.txt").read_text(encoding="utf-8")
+    (inputs / "a.txt").write_text(text, encoding="utf-8")
+    first = run(cfg(tmp_path, inputs))
+    (inputs / "b.txt").write_text(text.replace("Belarus", "Belarus,", 1), encoding="utf-8")  # a near copy
+    second = run(cfg(tmp_path, inputs))
+    fresh = run(cfg(tmp_path / "fresh", inputs))
+    assert first["reports"]["ok"] == 1 and second["reports"]["from_earlier_run"] == 1
+    assert fresh["reports"]["skipped"] == {"b": "duplicate"}
+    assert second["reports"]["skipped"] == fresh["reports"]["skipped"]

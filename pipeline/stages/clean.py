@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from typing import Iterable, Iterator
 
 from pydantic import Field
 
@@ -566,6 +567,18 @@ class Clean(Stage):
         self.cleaner = Cleaner(params, self.patterns)
         self.corpus = (CorpusDeduper(params.corpus_threshold, params.corpus_shingle_size, params.num_perm,
                                      params.corpus_min_words) if params.corpus_duplicates else None)
+
+    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
+        return super().run(self._remember_cached(docs))
+
+    def _remember_cached(self, docs: Iterable[Document]) -> Iterator[Document]:
+        """Reports reused from an earlier run (pipeline.resume) are not cleaned again, but they were
+        kept then: later reports must still be compared with them, as in a fresh run."""
+        for doc in docs:
+            if doc.status == "cached" and self.corpus is not None:
+                self.corpus.check(doc.id, doc.text)
+                self.counts["dedup_from_earlier_run"] += 1
+            yield doc
 
     def process(self, doc: Document) -> None:
         if self.params.strip_markup:
