@@ -33,7 +33,8 @@ length, layout, punctuation and word frequencies, so spaCy's cost per word is
 about that of the originals; bench_pipeline.py measures that too (variant 1
 against the originals on 0.1x).
 
-``0.1x_x10`` applies the same scheme to the 0.1x sample (156 articles and nine
+``3x`` is the first three 10x shards (the originals, variants 1 and 2): a
+measured subset of 10x. ``0.1x_x10`` applies the same scheme to the 0.1x sample (156 articles and nine
 variants of each: 1,560 reports), a cheaper check of dedup and of growth with
 the number of reports when 10x takes too long.
 
@@ -149,6 +150,14 @@ def build(out: Path, rate: float = 0.2, copies: int = 10) -> dict[str, list[Path
         path = out / "0.1x_x10" / f"shard-{k:02d}.jsonl"
         write_jsonl(path, sample if k == 0 else (variant(r, k, pool, rate) for r in sample))
         files["0.1x_x10"].append(path)
+    # 3x: the first three 10x shards (originals, variants 1 and 2), linked, for when 10x takes too long.
+    (out / "3x").mkdir(parents=True, exist_ok=True)
+    files["3x"] = []
+    for path in files["10x"][:3]:
+        link = out / "3x" / path.name
+        link.unlink(missing_ok=True)
+        link.symlink_to(path)
+        files["3x"].append(link)
     return files
 
 
