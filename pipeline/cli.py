@@ -21,8 +21,17 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                        "classify sentences by topic and stance, and score against gold sets.")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from pipeline import __version__
+
+        typer.echo(f"irnlp {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
     """NLP pipeline for analytical reports: repair, deduplicate, find entities, classify
     sentences by topic and stance, and score the annotations against gold sets."""
 
@@ -39,10 +48,12 @@ def run(
                                              "(repeatable), e.g. --set run.name=test --set stages.ingest.paths='[\"a.txt\"]'."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
-    """Run the pipeline of CONFIG over its inputs; write outputs/<run-name>/annotations.jsonl and manifest.json.
+    """Run the pipeline of CONFIG over its inputs; write outputs/<run-name>/ (annotations.jsonl, manifest.json
+    and the outputs [stages.write] switches on: docbin/, tables, keyterms.json, report/; see docs/outputs.md).
 
     Exit codes: 0 all reports done; 1 some inputs failed (listed in the manifest);
-    2 bad config; 3 unreadable input (strict mode); 4 model missing.
+    2 bad config or output folder not writable; 3 an input path that does not exist, or an unreadable input in
+    strict mode; 4 model missing.
     """
     from pipeline.config import load_config
     from pipeline.runner import run as run_pipeline

@@ -136,9 +136,16 @@ def run(config: Config) -> dict:
     Raises:
         PipelineError: configuration, model or (with ``run.strict``) input errors.
     """
-    out_dir = prepare_out_dir(Path(config.run.output_dir) / config.run.name)
+    target = Path(config.run.output_dir) / config.run.name
+    existed = target.exists()
+    out_dir = prepare_out_dir(target)
     ctx = Context(config=config, out_dir=out_dir)
-    stages = build_stages(config, ctx)
+    try:
+        stages = build_stages(config, ctx)  # checks inputs, patterns and models before any work
+    except Exception:
+        if not existed and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # leave no empty run folder behind a config or input error
+        raise
     vers = versions(config.run.model)
     ctx.resume = ResumeCache(out_dir, run_key(config, vers), enabled=config.run.resume)
     head, body, tail = split_stages(stages) if config.run.executor != "local" else (stages, [], [])

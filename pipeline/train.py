@@ -293,6 +293,11 @@ def model_card(meta: dict[str, Any]) -> str:
              f"{', '.join(f'{k} {v}' for k, v in (p.get('report_weight') or {}).items()) or 'none'}), lexicon hits, entity labels"
              f"{', sentence embeddings' if p.get('embeddings') else ''}; logistic regression "
              f"(C = {p['C']}, balanced class weights).", "",
+             "Intended use: English analytical and news reports on international relations (the training articles "
+             "are about Iran, the Caucasus and Central Asia); labels as in docs/annotation-guidelines.md. Load with "
+             "`pipeline.textcat.load_model(path, labels)` (skops with an allow-list of types), or run the pipeline "
+             "with `stages.classify.factory = \"sklearn.v1\"`. Library versions: "
+             + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + ".", "",
              "Training data: " + ", ".join(f"`{d}`" for d in meta["data"]) + f" ({meta['cv']['topic']['sentences']} "
              f"sentences of {meta['cv']['topic']['reports']} reports; {meta['weak_sentences']} weak-labelled).",
              summary_table(meta), "", "## Learning curve (mean fold macro-F1)", "",
@@ -308,6 +313,10 @@ def model_card(meta: dict[str, Any]) -> str:
         for task, h in meta["heldout"].items():
             lines.append(f"| {task} | {h['model']['macro_f1']:.3f} | {h['lexicon']['macro_f1']:.3f} | "
                          f"{h['majority']['macro_f1']:.3f} | {h['model']['accuracy']:.3f} |")
+        beaten = [t for t, h in meta["heldout"].items() if h["lexicon"]["macro_f1"] > h["model"]["macro_f1"]]
+        if beaten:
+            lines += ["", f"On the held-out files the lexicon beats the model for {', '.join(beaten)}; the shipped "
+                          "lexicon was written after reading the seed report, so its score there is optimistic."]
     return "\n".join(lines) + "\n"
 
 

@@ -107,11 +107,19 @@ def test_every_subcommand_has_help():
         assert sub.exit_code == 0 and len(sub.output) > 100, name
 
 
+def test_version():
+    from pipeline import __version__
+
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"irnlp {__version__}"
+
+
 def test_missing_input_path_stops_before_any_work(tmp_path):
     res = runner.invoke(app, ["run", "config/default.toml", "-q", "--set", f"run.output_dir={json.dumps(str(tmp_path))}",
                               "--set", 'stages.ingest.paths=["no/such/folder"]'])
     assert res.exit_code == 3
     assert "no/such/folder: no such file or folder" in res.output
+    assert not (tmp_path / "default").exists()  # no empty run folder left behind
 
 
 def test_unwritable_output_folder_is_a_config_error(tmp_path):
