@@ -104,7 +104,8 @@ def validate(
 
 @app.command()
 def evaluate(
-    gold: Path = typer.Option(..., "--gold", help="Gold JSONL, e.g. corpus/gold/seed.jsonl."),
+    gold: Path = typer.Option(..., "--gold", help="Gold JSONL, e.g. corpus/gold/seed.jsonl, or a folder of "
+                              "them (all scored together), e.g. corpus/gold."),
     pred: Path = typer.Option(..., "--pred", help="Pipeline output JSONL, e.g. outputs/default/annotations.jsonl."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for metrics.json, report.md and the PNGs "
                                        "[default: <pred folder>/eval-<gold name>]."),

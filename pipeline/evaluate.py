@@ -60,12 +60,19 @@ MIN_COVER = 0.5
 # --- loading and pairing ------------------------------------------------------------------
 
 def load_records(path: str | Path) -> list[dict]:
-    """Read a JSONL gold or output file and check each record against the format.
+    """Read a JSONL gold or output file (or every ``*.jsonl`` of a folder, in name order) and check
+    each record against the format.
 
     Raises:
-        FormatError: unreadable file, bad JSON line, or a record that breaks the
-            format (the first problem is named; ``irnlp validate`` lists all).
+        FormatError: unreadable file, bad JSON line, a record that breaks the format (the first
+            problem is named; ``irnlp validate`` lists all), or a folder without JSONL files.
     """
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.jsonl"))
+        if not files:
+            raise FormatError(f"{path}: no *.jsonl file in this folder; give a gold JSONL file or a folder of them")
+        return [rec for f in files for rec in load_records(f)]
     out = []
     for line, rec in read_jsonl(path):
         problems = check_record(rec)

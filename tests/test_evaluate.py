@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from pipeline.align import align
 from pipeline.cli import app
+from pipeline.errors import FormatError
 from pipeline.evaluate import MISSED, evaluate, pair_records, score_report
 
 from .conftest import FIXTURES
@@ -326,3 +327,16 @@ def test_baseline_without_raw_file_names_it(tmp_path):
     res = CliRunner().invoke(app, ["evaluate", "--gold", str(gf), "--pred", str(gf), "--out", str(tmp_path),
                                    "--baseline"])
     assert res.exit_code == 3 and "nowhere.txt" in res.output
+
+
+def test_gold_folder_is_scored_as_one_set(tmp_path):
+    from pipeline.evaluate import evaluate, load_records
+    from .conftest import ROOT
+
+    gold = ROOT / "corpus" / "gold"
+    assert [r["id"] for r in load_records(gold)] == [r["id"] for f in ("seed.jsonl", "similar.jsonl")
+                                                     for r in load_records(gold / f)]
+    m = evaluate(gold, gold / "seed.jsonl")  # the seed predicted perfectly, the similar reports not at all
+    assert m["reports"] == 8 and len(m["missing_pred"]) == 7 and m["sents_paired"] < 1.0
+    with pytest.raises(FormatError, match="no \\*.jsonl file"):
+        load_records(tmp_path)
