@@ -413,10 +413,11 @@ def render_executors(ex: dict[str, dict], scale: str) -> list[str]:
     out = [f"### Executors on {scale}", "",
            "Same input and config; the driver runs ingest, repair, clean and write, the workers segment, ner and "
            "classify (`run.chunk_size` = 32 reports a task). Peak memory: `ru_maxrss` (largest single process) "
-           "and the sampled peak of the summed RSS of the process tree.", "",
+           "and the sampled peak of the summed RSS of the process tree. Speed-up: local manifest seconds over "
+           "this row's; it is only meaningful between rows of the same `code` and a similar load.", "",
            _row(["executor", "workers", "manifest s", "process wall s", "CPU s (all processes)", "raw words/s",
-                 "speed-up vs local", "largest process MB", "tree peak MB", "load avg (1 min) before/after"]),
-           _row(["---"] * 10)]
+                 "speed-up vs local", "largest process MB", "tree peak MB", "load avg (1 min) before/after", "code"]),
+           _row(["---"] * 11)]
     for e, r in ex.items():
         if not r:
             continue
@@ -425,7 +426,7 @@ def render_executors(ex: dict[str, dict], scale: str) -> list[str]:
         out.append(_row([e, r["manifest"]["executor"]["workers"], f"{t:.0f}", f"{r['measure']['wall_s']:.0f}",
                          f"{r['measure']['cpu_s']:.0f}", wps(r["input"]["words"], t), sp,
                          f"{r['measure']['maxrss_mb']:.0f}", f"{r['measure']['tree_peak_mb']:.0f}",
-                         f"{r['machine']['loadavg'][0]:.1f} / {r['loadavg_after'][0]:.1f}"]))
+                         f"{r['machine']['loadavg'][0]:.1f} / {r['loadavg_after'][0]:.1f}", f"`{r.get('code', '-')}`"]))
     out.append("")
     return out
 
