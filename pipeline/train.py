@@ -163,6 +163,12 @@ def weak_units(params: WeakParams, lex: dict, seed: int = 0) -> tuple[list[Unit]
     return units, topics, stances
 
 
+def new_model(params: TrainParams, lexicon: dict, task: str):
+    """The unfitted scikit-learn pipeline of ``task`` (``topic`` or ``stance``) for these training params."""
+    return make_pipeline(lexicon, C=params.C, embeddings=params.embeddings,
+                         report_weight=params.report_weight.get(task, 0.0))
+
+
 def cross_validate(units, y, extra, params: TrainParams, lex_pred, lexicon, task: str) -> dict[str, Any]:
     """Grouped k-fold: model, majority class and lexicon scored on the same held-out reports.
 
@@ -185,8 +191,7 @@ def cross_validate(units, y, extra, params: TrainParams, lex_pred, lexicon, task
             tr_y = [y[i] for i in idx] + extra[1]
             if len(set(tr_y)) < 2:
                 continue
-            model = make_pipeline(lexicon, C=params.C, embeddings=params.embeddings,
-                                  report_weight=params.report_weight.get(task, 0.0)).fit(tr_u, tr_y)
+            model = new_model(params, lexicon, task).fit(tr_u, tr_y)
             p = list(model.predict(test_u))
             curve[share].append((test_y, p))
             if share == max(params.learning_curve):
@@ -244,17 +249,17 @@ def train(config_path: str | Path) -> dict[str, Any]:
         "weak_sentences": len(weak[0]),
         "cv": {},
     }
+    if params.heldout:  # read once; only predicted, never trained on
+        h_units, h_topics, h_stances = load_units(params.heldout)
+        h_lex_topics, h_lex_stances = lexicon_predict(h_units, lex)
     for task, y, lex_pred, wy in (("topic", topics, lex_topics, weak[1]), ("stance", stances, lex_stances, weak[2])):
         meta["cv"][task] = cross_validate(units, y, (weak[0], list(wy)), params, lex_pred, lexicon, task)
         if params.weak.enabled:
             meta["cv"][task]["without_weak"] = cross_validate(units, y, ([], []), params, lex_pred, lexicon, task)["model"]
-        model = make_pipeline(lexicon, C=params.C, embeddings=params.embeddings,
-                               report_weight=params.report_weight.get(task, 0.0)).fit(units + weak[0], list(y) + list(wy))
+        model = new_model(params, lexicon, task).fit(units + weak[0], list(y) + list(wy))
         save_model(model, Path(params.out_dir) / f"{task}.skops")
         if params.heldout:
-            h_units, h_topics, h_stances = load_units(params.heldout)
-            h_y = h_topics if task == "topic" else h_stances
-            h_lex = lexicon_predict(h_units, lex)[0 if task == "topic" else 1]
+            h_y, h_lex = (h_topics, h_lex_topics) if task == "topic" else (h_stances, h_lex_stances)
             labels = TOPICS if task == "topic" else STANCES
             meta.setdefault("heldout", {})[task] = {
                 "model": scores(h_y, list(model.predict(h_units)), labels),

@@ -44,6 +44,12 @@ class WriteParams(Params):
 
     jsonl: str = "annotations.jsonl"
     part_size: int = Field(16, ge=1)
+    edits: bool = True
+    keyterms: int = Field(0, ge=0)
+    docbin: bool = False
+    docbin_shard_size: int = Field(250, ge=1)
+    tables: bool = False
+    html: bool = False
 
     @field_validator("jsonl")
     @classmethod
@@ -53,12 +59,6 @@ class WriteParams(Params):
         if v in taken or "/" in v or not v.endswith(".jsonl"):
             raise ValueError(f"must be a *.jsonl file name of its own, not one of {sorted(taken)}")
         return v
-    edits: bool = True
-    keyterms: int = Field(0, ge=0)
-    docbin: bool = False
-    docbin_shard_size: int = Field(250, ge=1)
-    tables: bool = False
-    html: bool = False
 
 
 def build_writers(params: WriteParams, stage: "Write") -> list[Writer]:

@@ -65,10 +65,15 @@ class Writer:
         """Write what needs the whole run; commit files held back until now."""
 
 
-def temp_folder(out_dir: Path, name: str) -> Path:
-    """A new hidden folder ``out_dir/.<name>.*.tmp`` to build the folder ``name`` in (see :func:`swap_in`)."""
+def temp_folder(out_dir: Path, name: str, stack: ExitStack) -> Path:
+    """A new hidden folder ``out_dir/.<name>.*.tmp`` to build the folder ``name`` in (see :func:`swap_in`).
+
+    ``stack`` removes it when the run's writers close, so a failed run leaves no temporary
+    folder; once swapped in, the removal finds nothing.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir))
+    stack.callback(shutil.rmtree, tmp, ignore_errors=True)
     mask = os.umask(0)
     os.umask(mask)
     os.chmod(tmp, 0o777 & ~mask)  # mkdtemp makes it 0700; outputs are for readers

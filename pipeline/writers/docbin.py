@@ -33,7 +33,6 @@ dropped so that ``doc.sents`` follows the units (counted as
 from __future__ import annotations
 
 import json
-import shutil
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Iterator
@@ -240,8 +239,7 @@ class DocBinWriter(Writer):
         self.shards = 0
 
     def open(self, stack: ExitStack) -> None:
-        self.tmp = temp_folder(self.out_dir, self.folder)
-        stack.callback(shutil.rmtree, self.tmp, ignore_errors=True)  # a no-op once swapped in
+        self.tmp = temp_folder(self.out_dir, self.folder, stack)
 
     def add(self, doc: Document, record: dict, sdoc) -> None:
         from spacy.tokens import DocBin

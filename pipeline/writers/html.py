@@ -21,7 +21,6 @@ failed run leaves the previous report in place.
 from __future__ import annotations
 
 import re
-import shutil
 import warnings
 from collections import Counter
 from contextlib import ExitStack
@@ -328,8 +327,7 @@ class HtmlWriter(Writer):
         self.taken: set[str] = {"index"}  # the index page keeps its name
 
     def open(self, stack: ExitStack) -> None:
-        self.tmp = temp_folder(self.out_dir, self.folder)
-        stack.callback(shutil.rmtree, self.tmp, ignore_errors=True)  # a no-op once swapped in
+        self.tmp = temp_folder(self.out_dir, self.folder, stack)
 
     def add(self, doc: Document, record: dict, sdoc) -> None:
         href = slug(doc.id, self.taken)
