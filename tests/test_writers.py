@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import re
 import time
 from pathlib import Path
 
@@ -218,6 +219,18 @@ def test_parquet_matches_the_csv_rows(ctx):
     assert pq.read_table(ctx.out_dir / "entities.parquet").to_pylist() == entity_rows(doc)
 
 
+def test_parquet_is_streamed_in_row_groups(ctx, monkeypatch):
+    pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow is optional; Parquet is written only with it")
+    from pipeline.writers.tables import ParquetStream
+
+    monkeypatch.setattr(ParquetStream, "ROW_GROUP", 4)
+    docs = _docs(3)
+    write(ctx, docs, tables=True)
+    f = pq.ParquetFile(ctx.out_dir / "sentences.parquet")
+    assert f.metadata.num_row_groups == 3  # 5 sentences a report: a group is flushed after each
+    assert f.read().to_pylist() == [r for d in docs for r in sentence_rows(d)]
+
+
 # --- key terms ---------------------------------------------------------------------
 def test_keyterms_of_a_report(nlp):
     terms = keyterms(nlp(fixture_doc().text), topn=10)
@@ -241,6 +254,40 @@ def test_topic_shares_split_a_term_over_its_sentences(nlp):
     shares = topic_shares(nlp(doc.text), doc.sents, [{"term": "Belarus", "score": 0.2}, {"term": "no such term", "score": 0.1}])
     # "Belarus" occurs in the title and twice in unit 1 (reconstruction), once in unit 4 (diplomacy).
     assert shares == {"reconstruction_infrastructure": {"Belarus": 0.75}, "diplomacy": {"Belarus": 0.25}}
+
+
+def test_keyterms_json_sums_topic_scores_over_reports(ctx):
+    from collections import defaultdict
+    from dataclasses import replace
+
+    from pipeline.stages.segment import get_nlp
+
+    docs = _docs(3)
+    docs[1].sents = [replace(s, topic="energy") for s in docs[1].sents]
+    write(ctx, docs, keyterms=5)
+    out = json.loads((ctx.out_dir / "keyterms.json").read_text(encoding="utf-8"))
+    records = [r for _, r in read_jsonl(ctx.out_dir / "annotations.jsonl")]
+    assert out["reports"] == {r["id"]: r["meta"]["keyterms"] for r in records} and list(out["reports"]) == ["r0", "r1", "r2"]
+    sums: dict = defaultdict(lambda: defaultdict(lambda: [0.0, 0]))  # the writer's sums, recomputed here
+    for doc, rec in zip(docs, records):
+        scores = {t["term"]: t["score"] for t in rec["meta"]["keyterms"]}
+        for topic, shares in topic_shares(get_nlp(MODEL)(doc.text), doc.sents, rec["meta"]["keyterms"]).items():
+            for term, share in shares.items():
+                sums[topic][term][0] += scores[term] * share
+                sums[topic][term][1] += 1
+    expected = {topic: [{"term": t, "score": round(v[0], 4), "reports": v[1]}
+                        for t, v in sorted(terms.items(), key=lambda kv: (-kv[1][0], kv[0]))[:5]]
+                for topic, terms in sorted(sums.items())}
+    assert out["topics"] == expected
+    assert out["topics"]["energy"][0]["reports"] == 1 and out["topics"]["diplomacy"][0]["reports"] == 2
+
+
+def test_keyterms_json_lists_reports_reused_from_an_earlier_run(ctx):
+    doc = fixture_doc()
+    doc.status, doc.cached_record = "cached", {**doc.to_record(), "meta": {"keyterms": [{"term": "Belarus", "score": 0.5}]}}
+    write(ctx, [doc], keyterms=5)
+    out = json.loads((ctx.out_dir / "keyterms.json").read_text(encoding="utf-8"))
+    assert out["reports"] == {doc.id: [{"term": "Belarus", "score": 0.5}]} and out["topics"] == {}
 
 
 def test_write_stage_makes_a_doc_when_segment_did_not(ctx):
@@ -304,6 +351,18 @@ def test_index_page_counts_topic_by_stance():
     assert html.count('aria-hidden="true"') == len(TOPICS) * len(STANCES)
 
 
+def test_streamed_index_lists_every_report_in_order(ctx):
+    docs = _docs(3)
+    dup = fixture_doc()
+    dup.id, dup.status = "copy", "duplicate"
+    write(ctx, [docs[0], dup, docs[1], docs[2]], html=True)
+    index = (ctx.out_dir / "report" / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'<a href="(r\d)\.html">', index) == ["r0", "r1", "r2"]
+    assert "Run “default”: 3 annotated reports" in index and "15 sentences, 36 entities" in index
+    assert "Skipped reports (1)" in index and "<td><code>copy</code></td><td>duplicate</td>" in index
+    assert "\x00" not in index  # both row markers were replaced by the spooled rows
+
+
 def test_slug_is_safe_and_unique():
     taken = set()
     assert [slug(i, taken) for i in ("a/b", "a:b", "../x", "")] == ["a-b.html", "a-b-2.html", "x.html", "report.html"]
@@ -336,7 +395,7 @@ def test_run_writes_every_output_for_real_reports(tmp_path):
 
 
 def test_interrupted_run_keeps_the_previous_outputs(ctx):
-    write(ctx, [fixture_doc()], docbin=True, tables=True, html=True)
+    write(ctx, [fixture_doc()], docbin=True, tables=True, html=True, keyterms=3)
     before = {p.relative_to(ctx.out_dir): p.read_bytes() for p in ctx.out_dir.rglob("*") if p.is_file()}
 
     def broken():
@@ -344,7 +403,7 @@ def test_interrupted_run_keeps_the_previous_outputs(ctx):
         raise RuntimeError("disk on fire")
 
     with pytest.raises(RuntimeError):
-        write(ctx, broken(), docbin=True, tables=True, html=True)
+        write(ctx, broken(), docbin=True, tables=True, html=True, keyterms=3)
     after = {p.relative_to(ctx.out_dir): p.read_bytes() for p in ctx.out_dir.rglob("*") if p.is_file()}
     assert after == before and not [p for p in ctx.out_dir.iterdir() if p.name.startswith(".")]
 

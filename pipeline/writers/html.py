@@ -21,12 +21,14 @@ failed run leaves the previous report in place.
 from __future__ import annotations
 
 import re
+import tempfile
 import warnings
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from pipeline import __version__
 from pipeline.document import ENT_LABELS, STANCES, TOPICS, Document, Sentence
@@ -168,11 +170,16 @@ def text_html(doc: Document) -> tuple[str, int]:
     return "\n".join(f'<div class="para">\n{chr(10).join(p)}\n</div>' for p in paras if p), shown
 
 
+def tr(cells: list[str], numeric: set[int] = frozenset()) -> str:
+    """One table row; cells are HTML already escaped by the caller."""
+    return "<tr>" + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
+                            for i, c in enumerate(cells)) + "</tr>"
+
+
 def table(caption: str, head: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
     """An accessible table; cells are HTML already escaped by the caller."""
     th = "".join(f'<th scope="col">{h}</th>' for h in head)
-    body = "\n".join("<tr>" + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
-                                      for i, c in enumerate(r)) + "</tr>" for r in rows)
+    body = "\n".join(tr(r, numeric) for r in rows)
     return f"<table>\n<caption>{caption}</caption>\n<thead><tr>{th}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
 
 
@@ -262,18 +269,58 @@ class Summary:
     grid: Counter = field(default_factory=Counter)  # (topic, stance) -> sentences
 
 
+REPORT_NUMERIC = {2, 3, 4, 5, 7, 8, 9}
+TOTALS = ("sentences", "entities", "removed", "repairs")
+
+
+def report_row(r: Summary) -> str:
+    """The index's table row of an annotated report."""
+    main = r.topics.most_common(1)[0][0] if r.topics else ""
+    return tr([f'<a href="{escape(r.href or "")}">{escape(r.title)}</a><br><code>{escape(r.id)}</code>',
+               escape(r.date), *(str(r.counts.get(k, 0)) for k in TOTALS),
+               escape(main), *(str(sum(v for (t, s), v in r.grid.items() if s == st)) for st in STANCES)],
+              REPORT_NUMERIC)
+
+
+def skipped_row(r: Summary) -> str:
+    """The index's table row of a report a stage skipped."""
+    return tr([f"<code>{escape(r.id)}</code>", escape(r.status)])
+
+
+@dataclass
+class IndexTotals:
+    """The run-wide numbers of the index; their size does not grow with the run."""
+
+    ok: int = 0
+    skipped: int = 0
+    grid: Counter = field(default_factory=Counter)  # (topic, stance) -> sentences
+    counts: Counter = field(default_factory=Counter)  # TOTALS -> sum over annotated reports
+
+    def add(self, r: Summary) -> None:
+        if r.status != "ok":
+            self.skipped += 1
+            return
+        self.ok += 1
+        self.grid.update(r.grid)
+        self.counts.update({k: r.counts.get(k, 0) for k in TOTALS})
+
+
 def bar(n: int, top: int, colour: str) -> str:
     width = 8 * n / top if top else 0
     return f'<span class="bar" style="width:{width:.2f}em;background:{colour}" aria-hidden="true"></span>'
 
 
-def index_page(run: str, reports: list[Summary], topic_terms: dict[str, list[dict]]) -> str:
-    """The run's index page."""
-    ok = [r for r in reports if r.status == "ok"]
-    skipped = [r for r in reports if r.status != "ok"]
-    grid: Counter = sum((r.grid for r in ok), Counter())
-    totals = {k: sum(r.counts.get(k, 0) for r in ok) for k in ("sentences", "entities", "removed", "repairs")}
-    top = max(grid.values(), default=0)
+ROWS, SKIPPED = "\x00report rows\x00", "\x00skipped rows\x00"  # where the spooled rows go
+
+
+def index_chunks(run: str, totals: IndexTotals, topic_terms: dict[str, list[dict]],
+                 report_rows: Iterable[str], skipped_rows: Iterable[str]) -> Iterator[str]:
+    """The run's index page in pieces, the report rows streamed from ``report_rows`` (one row a report).
+
+    The per-report rows are passed as an iterable (the writer spools them to a
+    temporary file), so the page is written without holding a row per report in memory.
+    """
+    grid, top = totals.grid, max(totals.grid.values(), default=0)
     grid_rows = []
     for t in TOPICS:
         cells = [f"{bar(grid[t, s], top, STANCE_MARKS[s][1])}{grid[t, s]}" for s in STANCES]
@@ -281,20 +328,20 @@ def index_page(run: str, reports: list[Summary], topic_terms: dict[str, list[dic
                           str(sum(grid[t, s] for s in STANCES))])
     grid_rows.append(["<strong>All topics</strong>", *(str(sum(grid[t, s] for t in TOPICS)) for s in STANCES),
                       str(sum(grid.values()))])
-    report_rows = []
-    for r in ok:
-        main = r.topics.most_common(1)[0][0] if r.topics else ""
-        report_rows.append([f'<a href="{escape(r.href or "")}">{escape(r.title)}</a><br><code>{escape(r.id)}</code>',
-                            escape(r.date), *(str(r.counts.get(k, 0)) for k in ("sentences", "entities", "removed", "repairs")),
-                            escape(main), *(str(sum(v for (t, s), v in r.grid.items() if s == st)) for st in STANCES)])
     term_rows = [[escape(t), ", ".join(f'<span title="summed score {x["score"]:.3f} over {x["reports"]} report(s)">'
                                         f'{escape(x["term"])}</span>' for x in terms)]
                  for t, terms in topic_terms.items() if terms]
     stance_heads = ["FAVOR (+)", "AGAINST (−)", "NONE (·)"]
+    n = totals.counts
+    reports = table("Annotated reports: follow a title to read the report with its labels",
+                    ["Report", "Date", "Sentences", "Entities", "Removed", "Repairs", "Main topic", *stance_heads],
+                    [[ROWS]]).replace(f"<tr><td>{ROWS}</td></tr>", ROWS)
+    skipped = table("Reports that a stage skipped, with the reason", ["Report", "Reason"],
+                    [[SKIPPED]]).replace(f"<tr><td>{SKIPPED}</td></tr>", SKIPPED)
     body = f"""<header>
-<h1>Run “{escape(run)}”: {len(ok)} annotated reports</h1>
-<p class="sub">{totals["sentences"]} sentences, {totals["entities"]} entities, {totals["removed"]} removed blocks,
-{totals["repairs"]} repairs{f"; {len(skipped)} reports skipped" if skipped else ""}.</p>
+<h1>Run “{escape(run)}”: {totals.ok} annotated reports</h1>
+<p class="sub">{n["sentences"]} sentences, {n["entities"]} entities, {n["removed"]} removed blocks,
+{n["repairs"]} repairs{f"; {totals.skipped} reports skipped" if totals.skipped else ""}.</p>
 </header>
 <main>
 <section aria-labelledby="h-grid">
@@ -303,46 +350,79 @@ def index_page(run: str, reports: list[Summary], topic_terms: dict[str, list[dic
 </section>
 <section aria-labelledby="h-reports">
 <h2 id="h-reports">Reports</h2>
-{table("Annotated reports: follow a title to read the report with its labels", ["Report", "Date", "Sentences", "Entities", "Removed", "Repairs", "Main topic", *stance_heads], report_rows, numeric={2, 3, 4, 5, 7, 8, 9}) if report_rows else "<p>No report was annotated.</p>"}
+{reports if totals.ok else "<p>No report was annotated.</p>"}
 </section>
 <section aria-labelledby="h-terms">
 <h2 id="h-terms">Key terms per topic</h2>
 {table("Top key terms of each topic's sentences (SGRank, summed over reports; hover a term for its score)", ["Topic", "Key terms"], term_rows) if term_rows else "<p>No key terms (switched off in the config, or no text).</p>"}
 </section>
 {f'''<section aria-labelledby="h-skipped">
-<h2 id="h-skipped">Skipped reports ({len(skipped)})</h2>
-{table("Reports that a stage skipped, with the reason", ["Report", "Reason"], [[f"<code>{escape(r.id)}</code>", escape(r.status)] for r in skipped])}
-</section>''' if skipped else ""}
+<h2 id="h-skipped">Skipped reports ({totals.skipped})</h2>
+{skipped}
+</section>''' if totals.skipped else ""}
 </main>"""
-    return page(f"Run {run} – irnlp report", body)
+    html = page(f"Run {run} – irnlp report", body)
+    for piece, rows in ((ROWS, report_rows), (SKIPPED, skipped_rows)):
+        if piece in html:
+            before, html = html.split(piece)
+            yield before
+            yield from rows
+    yield html
+
+
+def index_page(run: str, reports: list[Summary], topic_terms: dict[str, list[dict]]) -> str:
+    """The run's index page of ``reports`` as one string (:func:`index_chunks` with the rows in memory)."""
+    totals = IndexTotals()
+    for r in reports:
+        totals.add(r)
+    ok = "\n".join(report_row(r) for r in reports if r.status == "ok")
+    skipped = "\n".join(skipped_row(r) for r in reports if r.status != "ok")
+    return "".join(index_chunks(run, totals, topic_terms, [ok], [skipped]))
 
 
 class HtmlWriter(Writer):
-    """``report/``: ``index.html`` and one page per annotated report."""
+    """``report/``: ``index.html`` and one page per annotated report.
+
+    The index rows are spooled to temporary files as reports arrive (only the
+    run totals stay in memory), so memory does not grow with the run.
+    """
 
     def __init__(self, *args, run: str = "run", folder: str = FOLDER, **kwargs):
         super().__init__(*args, **kwargs)
         self.run, self.folder = run, folder
-        self.reports: list[Summary] = []
+        self.totals = IndexTotals()
         self.taken: set[str] = {"index"}  # the index page keeps its name
 
     def open(self, stack: ExitStack) -> None:
         self.tmp = temp_folder(self.out_dir, self.folder, stack)
+        # Unnamed temporary files beside the pages: gone when closed, whatever happens to the run.
+        self.rows, self.skipped = (stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", dir=self.tmp))
+                                   for _ in range(2))
+
+    def _note(self, r: Summary) -> None:
+        self.totals.add(r)
+        if r.status == "ok":
+            self.rows.write(report_row(r) + "\n")
+        else:
+            self.skipped.write(skipped_row(r) + "\n")
 
     def add(self, doc: Document, record: dict, sdoc) -> None:
         href = slug(doc.id, self.taken)
         html, counts = report_page(doc)
         (self.tmp / href).write_text(html, encoding="utf-8")
         grid = Counter((s.topic, s.stance) for s in doc.sents)
-        self.reports.append(Summary(doc.id, report_title(doc), href, date=str(doc.meta.get("date") or ""),
-                                    counts=counts, topics=Counter(s.topic for s in doc.sents), grid=grid))
+        self._note(Summary(doc.id, report_title(doc), href, date=str(doc.meta.get("date") or ""),
+                           counts=counts, topics=Counter(s.topic for s in doc.sents), grid=grid))
         self.counts["html_pages"] += 1
         self.counts["html_ents_not_shown"] += counts["entities"] - counts["entities_shown"]
 
     def skip(self, doc: Document) -> None:
-        self.reports.append(Summary(doc.id, doc.id, None, status=doc.status))
+        self._note(Summary(doc.id, doc.id, None, status=doc.status))
 
     def finish(self) -> None:
-        html = index_page(self.run, self.reports, self.shared.get("topic_keyterms", {}))
-        (self.tmp / "index.html").write_text(html, encoding="utf-8")
+        for fh in (self.rows, self.skipped):
+            fh.seek(0)
+        chunks = index_chunks(self.run, self.totals, self.shared.get("topic_keyterms", {}), self.rows, self.skipped)
+        with open(self.tmp / "index.html", "w", encoding="utf-8") as out:
+            out.writelines(chunks)
         swap_in(self.tmp, self.out_dir / self.folder)

@@ -21,6 +21,11 @@ Kept cheap:
   of reports whose key terms occur in sentences of that topic. (A second
   SGRank run on each topic's sentences would about double the cost.)
 
+Memory stays flat however long the run: each report's terms are spooled to a
+temporary file and the per-topic sums kept in a temporary on-disk SQLite table
+(the standard library's ``sqlite3``; its page cache is bounded), then
+``keyterms.json`` is streamed from them when the run ends.
+
 Outputs: ``meta.keyterms`` of each JSONL record (``[{"term", "score"}]``, best
 first) and ``keyterms.json`` in the run folder (``{"reports": {id: [...]},
 "topics": {topic: [{"term", "score", "reports"}]}}``); the HTML report shows both.
@@ -28,12 +33,17 @@ first) and ``keyterms.json`` in the run folder (``{"reports": {id: [...]},
 
 from __future__ import annotations
 
+import json
 import logging
+import sqlite3
+import tempfile
 from bisect import bisect_right
 from collections import Counter, defaultdict
+from contextlib import ExitStack, closing
+from typing import Iterator
 
 from pipeline.document import Document
-from pipeline.io import write_json
+from pipeline.io import atomic_open
 from pipeline.writers import Writer
 
 log = logging.getLogger("irnlp")
@@ -101,6 +111,37 @@ def topic_shares(sdoc, sents, terms: list[dict]) -> dict[str, dict[str, float]]:
     return out
 
 
+class TopicTerms:
+    """Per-topic sums of report term scores, in a temporary on-disk SQLite table.
+
+    Exact (no pruning), with memory bounded by SQLite's page cache: the table
+    grows with the distinct (topic, term) pairs of the run, which at 15,570
+    reports was about 10 times the reports.
+    """
+
+    def __init__(self):
+        self.db = sqlite3.connect("")  # "": a private temporary database on disk, deleted on close
+        self.db.execute("CREATE TABLE terms (topic TEXT, term TEXT, score REAL, reports INTEGER, "
+                        "PRIMARY KEY (topic, term)) WITHOUT ROWID")
+
+    def add(self, topic: str, term: str, score: float) -> None:
+        self.db.execute("INSERT INTO terms VALUES (?, ?, ?, 1) ON CONFLICT (topic, term) DO UPDATE SET "
+                        "score = score + excluded.score, reports = reports + 1", (topic, term, score))
+
+    def top(self, n: int) -> dict[str, list[dict]]:
+        """``{topic: [{"term", "score", "reports"}]}``: the ``n`` best per topic (topics sorted; ties by term)."""
+        rows = self.db.execute(
+            "SELECT topic, term, score, reports FROM (SELECT *, ROW_NUMBER() OVER "
+            "(PARTITION BY topic ORDER BY score DESC, term) AS k FROM terms) WHERE k <= ? ORDER BY topic, k", (n,))
+        out: dict[str, list[dict]] = {}
+        for topic, term, score, reports in rows:
+            out.setdefault(topic, []).append({"term": term, "score": round(score, 4), "reports": reports})
+        return out
+
+    def close(self) -> None:
+        self.db.close()
+
+
 class KeytermWriter(Writer):
     """Adds ``meta.keyterms`` to each report and writes ``keyterms.json``.
 
@@ -113,36 +154,47 @@ class KeytermWriter(Writer):
     def __init__(self, *args, topn: int = 10, **kwargs):
         super().__init__(*args, **kwargs)
         self.topn = topn
-        self.reports: dict[str, list[dict]] = {}
-        self.topic_scores: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        self.topic_reports: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def open(self, stack: ExitStack) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        # One line a report: its id and terms as JSON, joined into keyterms.json at the end.
+        self.spool = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", dir=self.out_dir))
+        self.topic_terms = stack.enter_context(closing(TopicTerms()))
 
     def annotate(self, doc: Document, sdoc) -> None:
         terms = keyterms(sdoc, self.topn)
         doc.meta["keyterms"] = terms
-        self.reports[doc.id] = terms
-        self.counts["keyterms"] += len(terms)
+        self._spool(doc.id, terms)
         scores = {t["term"]: t["score"] for t in terms}
         for topic, shares in topic_shares(sdoc, doc.sents, terms).items():
             for term, share in shares.items():
-                self.topic_scores[topic][term] += scores[term] * share
-                self.topic_reports[topic][term] += 1
+                self.topic_terms.add(topic, term, scores[term] * share)
+
+    def _spool(self, report_id: str, terms: list[dict]) -> None:
+        self.spool.write(f"{json.dumps(report_id, ensure_ascii=False)}: {json.dumps(terms, ensure_ascii=False)}\n")
+        self.counts["keyterms"] += len(terms)
 
     def add(self, doc: Document, record: dict, sdoc) -> None:
-        pass  # the terms travel in the record's meta
+        # The terms travel in the record's meta. A report reused from an earlier run (not annotated
+        # again, so without a tagged Doc) lists its stored terms, but adds nothing to the topic sums.
+        if doc.status == "cached":
+            self._spool(doc.id, record.get("meta", {}).get("keyterms") or [])
 
     def topics(self) -> dict[str, list[dict]]:
         """Top terms per topic: summed SGRank score over reports, best first (ties by term)."""
-        out = {}
-        for topic in sorted(self.topic_scores):
-            scores = self.topic_scores[topic]
-            best = sorted(scores, key=lambda t: (-scores[t], t))[: self.topn]
-            out[topic] = [{"term": t, "score": round(scores[t], 4), "reports": self.topic_reports[topic][t]}
-                          for t in best]
-        return out
+        return self.topic_terms.top(self.topn)
+
+    def _json(self, topics: dict) -> Iterator[str]:
+        """``keyterms.json`` in pieces: the report entries are copied line by line from the spool."""
+        yield f'{{\n  "method": "textacy sgrank",\n  "topn": {self.topn},\n  "reports": {{'
+        self.spool.seek(0)
+        for i, line in enumerate(self.spool):
+            yield ("\n    " if i == 0 else ",\n    ") + line.rstrip("\n")
+        yield "\n  },\n  \"topics\": " + json.dumps(topics, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        yield "\n}\n"
 
     def finish(self) -> None:
         topics = self.topics()
         self.shared["topic_keyterms"] = topics
-        write_json(self.out_dir / FILE, {"method": "textacy sgrank", "topn": self.topn,
-                                         "reports": self.reports, "topics": topics})
+        with atomic_open(self.out_dir / FILE) as fh:
+            fh.writelines(self._json(topics))

@@ -24,7 +24,7 @@ made it (entity linking), else counted from the mentions' canonical name (or
 their text) per label.
 
 CSV is UTF-8 with a header row, ``\\n`` line ends and quotes where needed;
-Parquet files with the same columns are written too when ``pyarrow`` is
+Parquet files with the same columns (one row group per 10,000 rows) are written too when ``pyarrow`` is
 installed (it is not a dependency; without it a log line says they were skipped).
 """
 
@@ -128,46 +128,76 @@ def _arrow_type(pa, column: str):
     return pa.bool_() if column == "low_confidence" else pa.string()
 
 
-def write_parquet(path: Path, rows: list[dict], columns: list[str]) -> None:
-    """Write ``rows`` with pyarrow, atomically (temporary file, then rename)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+class ParquetStream:
+    """Rows written to a Parquet file in row groups as they come (``pyarrow.parquet.ParquetWriter``).
 
-    schema = pa.schema([(c, _arrow_type(pa, c)) for c in columns])
-    table = pa.Table.from_pylist(rows, schema=schema)
-    tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    The file is built under a temporary name beside ``path`` and renamed by
+    :meth:`close`; the ``stack`` removes the temporary file if the run fails.
+    Memory holds at most one row group (:data:`ROW_GROUP` rows).
+    """
+
+    ROW_GROUP = 10_000
+
+    def __init__(self, path: Path, columns: list[str], stack: ExitStack):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.pa, self.path, self.rows = pa, path, []
+        self.schema = pa.schema([(c, _arrow_type(pa, c)) for c in columns])
+        self.tmp = path.with_name(f".{path.name}.tmp")
+        self.writer = pq.ParquetWriter(self.tmp, self.schema)
+        stack.callback(self._discard)
+
+    def _discard(self) -> None:
+        if self.writer is not None:  # not closed: the run failed
+            self.writer.close()
+            self.tmp.unlink(missing_ok=True)
+
+    def _flush(self) -> None:
+        if self.rows:
+            self.writer.write_table(self.pa.Table.from_pylist(self.rows, schema=self.schema))
+            self.rows = []
+
+    def add(self, rows: list[dict]) -> None:
+        self.rows.extend(rows)
+        if len(self.rows) >= self.ROW_GROUP:
+            self._flush()
+
+    def close(self) -> None:
+        self._flush()
+        self.writer.close()
+        self.writer = None
+        os.replace(self.tmp, self.path)
 
 
 class TableWriter(Writer):
-    """``sentences.csv`` and ``entities.csv`` streamed; the Parquet twins written at the end."""
+    """``sentences.csv`` and ``entities.csv`` and, with pyarrow, their Parquet twins, all streamed."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.parquet = importlib.util.find_spec("pyarrow") is not None
         if not self.parquet:
             log.info("pyarrow is not installed: Parquet tables skipped (CSV written; `pip install pyarrow` for Parquet)")
-        self.rows: dict[str, list[dict]] = {"sentences": [], "entities": []}
 
     def open(self, stack: ExitStack) -> None:
-        self.csv = {}
+        self.csv, self.pq = {}, {}
         for name, cols in (("sentences", SENT_COLUMNS), ("entities", ENT_COLUMNS)):
             fh = stack.enter_context(atomic_open(self.out_dir / f"{name}.csv"))
             writer = csv.DictWriter(fh, fieldnames=cols, lineterminator="\n")
             writer.writeheader()
             self.csv[name] = writer
+            if self.parquet:
+                self.pq[name] = ParquetStream(self.out_dir / f"{name}.parquet", cols, stack)
 
     def add(self, doc: Document, record: dict, sdoc) -> None:
         for name, rows in (("sentences", sentence_rows(doc)), ("entities", entity_rows(doc))):
             self.csv[name].writerows({k: _csv_value(v) for k, v in r.items()} for r in rows)
             self.counts[f"table_{name}"] += len(rows)
             if self.parquet:
-                self.rows[name].extend(rows)
+                self.pq[name].add(rows)
 
     def finish(self) -> None:
-        if self.parquet:
-            write_parquet(self.out_dir / "sentences.parquet", self.rows["sentences"], SENT_COLUMNS)
-            write_parquet(self.out_dir / "entities.parquet", self.rows["entities"], ENT_COLUMNS)
-        else:
+        for stream in self.pq.values():
+            stream.close()
+        if not self.parquet:
             self.counts["parquet_skipped"] = 1
