@@ -64,7 +64,9 @@ def make_corpus(path, n=40):
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_killed_run_keeps_complete_parts_and_rerun_completes(tmp_path, sig):
-    corpus = make_corpus(tmp_path / "corpus.jsonl")
+    # 200 short reports: the signal, sent once 3 parts (6 reports) are committed, must come before the run
+    # ends, even on a loaded machine (with 40 a CI run under load once finished first and exited 0).
+    corpus = make_corpus(tmp_path / "corpus.jsonl", n=200)
     args = [sys.executable, "-m", "pipeline.cli", "run", "config/default.toml", "-q",
             "--set", f"run.output_dir={json.dumps(str(tmp_path))}", "--set", "run.name=r",
             "--set", f"stages.ingest.paths=[{json.dumps(str(corpus))}]", "--set", "stages.write.part_size=2",
@@ -97,7 +99,7 @@ def test_killed_run_keeps_complete_parts_and_rerun_completes(tmp_path, sig):
     resumed = run(cfg(tmp_path, corpus, "stages.write.part_size=2", no_dedup))
     assert resumed["reports"]["from_earlier_run"] == len(done)
     final = records(tmp_path / "r" / "annotations.jsonl")
-    assert len(final) == 40
+    assert len(final) == 200
     assert all(final[k] == v for k, v in done.items())
     fresh = tmp_path / "fresh"
     run(cfg(fresh, corpus, "stages.write.part_size=2", no_dedup))
