@@ -392,8 +392,8 @@ def render_scale(runs: dict[str, dict], extra: dict[str, dict]) -> list[str]:
         rw, rc = _per_word(ten) / _per_word(one), _per_word(ten, True) / _per_word(one, True)
         rm = ten["measure"]["maxrss_mb"] / one["measure"]["maxrss_mb"]
         out += ["- " + _compare(ten, one, "**10x / 1x**") + f" Targets: time per word <= 1.10: "
-                f"{_verdict(rw <= 1.1 and rc <= 1.1)} on both clocks ({_verdict(rc <= 1.1)} on CPU seconds); "
-                f"peak memory <= 1.20: {_verdict(rm <= 1.2)}."]
+                f"{_verdict(rc <= 1.1)} on CPU seconds, {_verdict(rw <= 1.1)} on manifest (wall) seconds; "
+                f"peak memory <= 1.20: {_verdict(rm <= 1.2)} ({rm:.3f})."]
     elif one:
         out += [f"- 10x: no complete run (at 1x's rate it takes about "
                 f"{10 * one['manifest']['timings_s']['total'] / 3600:.1f} h of one CPU)."]
