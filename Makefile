@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/default.toml
 
-.PHONY: install run test gold clean
+.PHONY: install run test lint gold clean
 
 $(BIN)/irnlp: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -17,7 +17,10 @@ install: $(BIN)/irnlp
 run: install  ## install, then run the main job on corpus/raw with the default config
 	$(BIN)/irnlp run $(CONFIG)
 
-test: install  ## install, then run the test suite
+lint: install  ## the import layers of pyproject.toml [tool.importlinter] (imports only point down)
+	$(BIN)/lint-imports
+
+test: install lint  ## install, check the import layers, then run the test suite
 	$(BIN)/python -m pytest
 
 gold:  ## rebuild corpus/gold/*.jsonl from the hand-written sources

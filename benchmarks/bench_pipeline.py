@@ -264,7 +264,7 @@ def ratio(work: Path, scale: str) -> dict:
     """Plain ``nlp.pipe`` on the raw texts, the measured pipeline run of ``scale``, plain on its clean texts."""
     import spacy
 
-    from pipeline.config import load_config
+    from pipeline.runner import load_config
 
     files = input_files(work, scale)
     cfg = load_config(ROOT / CONFIG)

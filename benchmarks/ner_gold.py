@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.config import load_config  # noqa: E402
+from pipeline.runner import load_config  # noqa: E402
 from pipeline.document import Document  # noqa: E402
 from pipeline.runner import build_stages, chain  # noqa: E402
 from pipeline.stages.base import Context  # noqa: E402

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.stages.ner import load_patterns  # noqa: E402
+from pipeline.nlp.patterns import load_patterns  # noqa: E402
 
 UNLABELLED = [Path("/work/shared/corpus/unlabelled"), ROOT.parent / "shared" / "corpus" / "unlabelled"]
 

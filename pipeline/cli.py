@@ -55,8 +55,7 @@ def run(
     2 bad config or output folder not writable; 3 an input path that does not exist, or an unreadable input in
     strict mode; 4 model missing.
     """
-    from pipeline.config import load_config
-    from pipeline.runner import run as run_pipeline
+    from pipeline.runner import load_config, run as run_pipeline
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     # On SIGTERM unwind normally, so that temporary files are removed; committed parts stay.
@@ -87,7 +86,7 @@ def validate(
 
     Exit codes: 0 all files valid; 5 some problem found.
     """
-    from pipeline.validate import validate_file
+    from pipeline.formats.validate import validate_file
 
     bad = 0
     for path in files:
@@ -117,7 +116,8 @@ def evaluate(
 
     Exit codes: 0 scored; 3 a raw file of the baseline is missing; 4 model missing; 5 a file breaks the format.
     """
-    from pipeline.evaluate import evaluate as run_evaluate, print_summary
+    from pipeline.evaluation.evaluate import evaluate as run_evaluate
+    from pipeline.evaluation.report import print_summary
 
     out = out or pred.parent / f"eval-{gold.stem}"
     try:
@@ -137,8 +137,8 @@ def train(
     Scores printed and saved are grouped by report (no sentence of a test report in
     training); held-out files (the gold sets) are predicted, never trained on.
     """
-    from pipeline.train import summary_table
-    from pipeline.train import train as train_models
+    from pipeline.textcat.train import summary_table
+    from pipeline.textcat.train import train as train_models
 
     try:
         meta = train_models(config)
@@ -167,7 +167,7 @@ def export_(
 
     Exit codes: 0 written; 4 model missing; 5 the input breaks the format or the format is unknown.
     """
-    from pipeline.roundtrip import export_file
+    from pipeline.formats.roundtrip import export_file
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
@@ -188,7 +188,7 @@ def import_(
 
     Exit codes: 0 written; 5 a task breaks the gold format (the message names it) or the format is unknown.
     """
-    from pipeline.roundtrip import import_file
+    from pipeline.formats.roundtrip import import_file
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:

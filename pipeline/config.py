@@ -10,7 +10,9 @@ Layout::
     factory = "repair.v1"       # optional, default "<name>.v1"
     enabled = true              # optional
 
-Every unknown key or bad value raises :class:`~pipeline.errors.ConfigError`
+This module imports no stage: the stage tables are validated against each
+factory's ``Params`` by :func:`pipeline.registry.resolve` (the runner's
+:func:`~pipeline.runner.load_config` does both). Every unknown key or bad value raises :class:`~pipeline.errors.ConfigError`
 naming the file, the key and what is allowed.
 """
 
@@ -23,7 +25,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pipeline import registry
 from pipeline.errors import ConfigError
 
 
@@ -72,9 +73,16 @@ class PipelineSettings(Params):
 
 @dataclass
 class StageSpec:
+    """One enabled stage of a config: its name, its factory and its table.
+
+    ``params`` is None until :func:`pipeline.registry.resolve` has validated
+    ``table`` against the factory's ``Params``.
+    """
+
     name: str
     factory: str
-    params: Params
+    table: dict[str, Any] = field(default_factory=dict)
+    params: Params | None = None
 
 
 @dataclass
@@ -110,7 +118,7 @@ def _set(data: dict, keys: list[str], value: Any) -> None:
     data[keys[-1]] = value
 
 
-def _explain(path: Path, prefix: str, err: ValidationError, model: type[BaseModel]) -> str:
+def explain(path: Path, prefix: str, err: ValidationError, model: type[BaseModel]) -> str:
     lines = []
     for e in err.errors():
         key = ".".join([prefix, *map(str, e["loc"])]) if e["loc"] else prefix
@@ -122,15 +130,16 @@ def _explain(path: Path, prefix: str, err: ValidationError, model: type[BaseMode
     return "\n".join(lines)
 
 
-def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
-    """Read, override and validate a config.
+def read_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    """Read, override and validate a config, except the stage tables (see :func:`pipeline.registry.resolve`).
 
     Args:
         path: the TOML file.
         overrides: ``section.key=value`` strings (``--set`` on the command line).
 
     Raises:
-        ConfigError: missing file, TOML syntax error, unknown section/key/stage, bad value.
+        ConfigError: missing file, TOML syntax error, unknown section or key of ``[run]`` and
+            ``[pipeline]``, a stage table not in the list, a stage listed twice.
     """
     path = Path(path)
     try:
@@ -151,13 +160,13 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
     try:
         run = RunSettings(**data.get("run", {}))
     except ValidationError as e:
-        raise ConfigError(_explain(path, "run", e, RunSettings)) from None
+        raise ConfigError(explain(path, "run", e, RunSettings)) from None
     if "pipeline" not in data:
         raise ConfigError(f"{path}: missing [pipeline] table with stages = [...]")
     try:
         pipe = PipelineSettings(**data["pipeline"])
     except ValidationError as e:
-        raise ConfigError(_explain(path, "pipeline", e, PipelineSettings)) from None
+        raise ConfigError(explain(path, "pipeline", e, PipelineSettings)) from None
 
     tables = data.get("stages", {})
     stray = set(tables) - set(pipe.stages)
@@ -166,24 +175,10 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
                           "add it to the list or remove the table")
     if len(set(pipe.stages)) != len(pipe.stages):
         raise ConfigError(f"{path}: pipeline.stages names a stage twice: {pipe.stages}")
-    registry.load_builtin()
-    specs, errors = [], []
+    specs = []
     for name in pipe.stages:
         table = dict(tables.get(name, {}))
         factory = table.pop("factory", f"{name}.v1")
-        enabled = table.pop("enabled", True)
-        if factory not in registry.STAGES:
-            known = ", ".join(sorted(registry.STAGES))
-            errors.append(f"{path}: stages.{name}: unknown stage factory {factory!r} (known: {known})")
-            continue
-        cls = registry.STAGES[factory]
-        try:
-            params = cls.Params(**table)
-        except ValidationError as e:
-            errors.append(_explain(path, f"stages.{name}", e, cls.Params))
-            continue
-        if enabled:
-            specs.append(StageSpec(name, factory, params))
-    if errors:
-        raise ConfigError("\n".join(errors))
+        if table.pop("enabled", True):
+            specs.append(StageSpec(name, factory, table))
     return Config(path=path, run=run, stages=specs, raw=data)

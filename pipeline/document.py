@@ -242,7 +242,7 @@ class Document:
         if with_edits:
             meta["edits"] = [asdict(e) for e in self.edits]
             if redact_contacts:
-                from pipeline.boilerplate import redact
+                from pipeline.contacts import redact
 
                 for e in meta["edits"]:
                     if e["op"] == "remove":
@@ -266,3 +266,21 @@ class Document:
                 rec["canonical"] = e.canonical
             ents.append(rec)
         return {"id": self.id, "source": self.source, "text": self.text, "meta": meta, "ents": ents, "sents": sents}
+
+
+def from_record(rec: dict[str, Any], source_doc: Document) -> Document:
+    """A Document carrying an earlier run's annotations (status ``"cached"``).
+
+    Its ``raw`` is the clean text (the raw input is in ``source_doc``); the
+    edit log, sentences, entities and meta come from the record.
+    """
+    meta = dict(rec.get("meta", {}))
+    edits = [Edit(**e) for e in meta.get("edits", [])]
+    doc = Document(id=rec["id"], source=rec.get("source", source_doc.source), raw=rec["text"], meta=meta,
+                   edits=edits, status="cached")
+    doc.sents = [Sentence(s["start"], s["end"], s.get("topic", "other"), s.get("stance", "NONE"),
+                          s.get("topic_probs", {}), s.get("stance_probs", {}), s.get("targets", []),
+                          s.get("low_confidence", False)) for s in rec.get("sents", [])]
+    doc.ents = [Entity(e["start"], e["end"], e["label"], e.get("canonical")) for e in rec.get("ents", [])]
+    doc.cached_record = rec
+    return doc

@@ -18,6 +18,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 from pipeline.config import Config
 from pipeline.document import Document
+from pipeline import registry
+from pipeline.stages import factories  # noqa: F401  (registers the built-in stages in a worker)
 from pipeline.stages.base import Context, Stage
 
 _WORKER: dict[str, Any] = {}
@@ -40,9 +42,6 @@ def chunks(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
 
 def _init_worker(config: Config, names: list[str]) -> None:
     """Build the body stages once per worker process (models load here, once)."""
-    from pipeline import registry
-    from pipeline.stages.base import Context
-
     ctx = Context(config=config, out_dir=None)  # type: ignore[arg-type]  # body stages write nothing
     specs = [s for s in config.stages if s.name in names]
     _WORKER["key"] = (id(config), tuple(names))

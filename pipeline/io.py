@@ -1,15 +1,17 @@
-"""File helpers: atomic writes and JSONL reading with line-precise errors."""
+"""File helpers: atomic writes, JSONL reading with line-precise errors, input paths, hashes."""
 
 from __future__ import annotations
 
+import glob
+import hashlib
 import json
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
-from pipeline.errors import FormatError, PipelineError
+from pipeline.errors import FormatError, InputError, PipelineError
 
 
 @contextmanager
@@ -73,3 +75,35 @@ def read_jsonl(path: str | Path, error: type[PipelineError] = FormatError) -> It
                 yield n, rec
         except UnicodeDecodeError as e:
             raise error(f"{path}: not UTF-8 ({e.reason} at byte {e.start}); re-save the file as UTF-8") from None
+
+
+def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[Path]:
+    """Files named by ``paths`` (files, folders, globs), sorted, without duplicates.
+
+    Raises:
+        InputError: a path matches nothing.
+    """
+    excluded = set(exclude)
+    out: dict[Path, None] = {}
+    for p in paths:
+        if any(ch in p for ch in "*?["):
+            matches = [Path(m) for m in sorted(glob.glob(p, recursive=True))]
+        elif Path(p).is_dir():
+            matches = sorted(f for f in Path(p).rglob("*") if f.is_file())
+        else:
+            matches = [Path(p)]
+        if not matches or not all(m.exists() for m in matches):
+            raise InputError(f"{p}: no such file or folder; fix stages.ingest.paths in the config")
+        for m in matches:
+            if m.is_file() and m.name not in excluded and not m.name.startswith("."):
+                out[m] = None
+    return list(out)
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 (hex) of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def raw_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -2,23 +2,31 @@
 
 A config names stages; ``[stages.<name>] factory = "..."`` picks the
 implementation (default ``<name>.v1``), so a stage can be replaced from the
-config by registering another factory.
+config by registering another factory. The built-in factories are registered
+in one table, :mod:`pipeline.stages.factories` (as spaCy's
+``pipeline/factories.py``); this module imports no stage.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Any, Callable
 
-if TYPE_CHECKING:
-    from pipeline.stages.base import Stage
+from pydantic import ValidationError
 
-STAGES: dict[str, type["Stage"]] = {}
+from pipeline.config import Config, explain
+from pipeline.errors import ConfigError
+
+STAGES: dict[str, type[Any]] = {}
 
 
-def register(name: str) -> Callable[[type["Stage"]], type["Stage"]]:
-    """Class decorator: make a :class:`~pipeline.stages.base.Stage` available as ``name``."""
+def register(name: str) -> Callable[[type], type]:
+    """Class decorator: make a :class:`~pipeline.stages.base.Stage` subclass available as ``name``.
 
-    def deco(cls: type["Stage"]) -> type["Stage"]:
+    Raises:
+        ValueError: another class is registered under ``name`` already.
+    """
+
+    def deco(cls: type) -> type:
         if name in STAGES and STAGES[name] is not cls:
             raise ValueError(f"stage factory {name!r} is registered twice")
         cls.factory = name
@@ -28,14 +36,33 @@ def register(name: str) -> Callable[[type["Stage"]], type["Stage"]]:
     return deco
 
 
-def get(name: str) -> type["Stage"]:
+def get(name: str) -> type:
     """Look up a factory; ``KeyError`` names the known ones."""
-    load_builtin()
     if name not in STAGES:
         raise KeyError(f"unknown stage factory {name!r}; known: {', '.join(sorted(STAGES))}")
     return STAGES[name]
 
 
-def load_builtin() -> None:
-    """Import the built-in stage modules so that they register themselves."""
-    from pipeline.stages import classify, classify_sklearn, clean, ingest, ner, repair, segment, write  # noqa: F401
+def resolve(config: Config) -> Config:
+    """Validate each stage table against its factory's ``Params``; set ``spec.params`` in place.
+
+    Returns:
+        ``config`` itself.
+
+    Raises:
+        ConfigError: an unknown factory or a bad stage parameter (all of them, one per line).
+    """
+    errors = []
+    for spec in config.stages:
+        if spec.factory not in STAGES:
+            known = ", ".join(sorted(STAGES))
+            errors.append(f"{config.path}: stages.{spec.name}: unknown stage factory {spec.factory!r} (known: {known})")
+            continue
+        cls = STAGES[spec.factory]
+        try:
+            spec.params = cls.Params(**spec.table)
+        except ValidationError as e:
+            errors.append(explain(config.path, f"stages.{spec.name}", e, cls.Params))
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return config

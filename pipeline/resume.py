@@ -16,19 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config
-from pipeline.document import Document, Edit, Entity, Sentence
+from pipeline.document import Document
+from pipeline.writers.jsonl import PARTS
 
-PARTS = "parts"
 KEY_FILE = "run_key.json"
-
-
-def raw_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def run_key(config: Config, versions: dict[str, str]) -> str:
@@ -88,22 +83,4 @@ class ResumeCache:
             shutil.rmtree(gen, ignore_errors=True)
 
 
-def document_from_record(rec: dict[str, Any], source_doc: Document) -> Document:
-    """A Document carrying an earlier run's annotations (status ``"cached"``).
-
-    Its ``raw`` is the clean text (the raw input is in ``source_doc``); the
-    edit log, sentences, entities and meta come from the record.
-    """
-    meta = dict(rec.get("meta", {}))
-    edits = [Edit(**e) for e in meta.get("edits", [])]
-    doc = Document(id=rec["id"], source=rec.get("source", source_doc.source), raw=rec["text"], meta=meta,
-                   edits=edits, status="cached")
-    doc.sents = [Sentence(s["start"], s["end"], s.get("topic", "other"), s.get("stance", "NONE"),
-                          s.get("topic_probs", {}), s.get("stance_probs", {}), s.get("targets", []),
-                          s.get("low_confidence", False)) for s in rec.get("sents", [])]
-    doc.ents = [Entity(e["start"], e["end"], e["label"], e.get("canonical")) for e in rec.get("ents", [])]
-    doc.cached_record = rec
-    return doc
-
-
-__all__ = ["ResumeCache", "document_from_record", "raw_sha256", "run_key", "asdict"]
+__all__ = ["ResumeCache", "run_key"]

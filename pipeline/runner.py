@@ -13,15 +13,29 @@ from importlib import metadata
 from typing import Iterable, Iterator
 
 from pipeline import __version__, registry
-from pipeline.config import Config
+from pipeline.config import Config, read_config
 from pipeline.errors import ConfigError
-from pipeline.document import Document
+from pipeline.document import Document, from_record
 from pipeline.executors import run_body, split_stages
 from pipeline.io import write_json
-from pipeline.resume import ResumeCache, document_from_record, run_key
+from pipeline.resume import ResumeCache, run_key
+from pipeline.stages import factories  # noqa: F401  (registers the built-in stages)
 from pipeline.stages.base import Context, Stage
 
 log = logging.getLogger("irnlp")
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
+    """Read a run config and validate every part of it, the stage tables included.
+
+    Args:
+        path: the TOML file.
+        overrides: ``section.key=value`` strings (``--set`` on the command line).
+
+    Raises:
+        ConfigError: missing file, TOML syntax error, unknown section/key/stage/factory, bad value.
+    """
+    return registry.resolve(read_config(path, overrides))
 
 
 def build_stages(config: Config, ctx: Context) -> list[Stage]:
@@ -61,7 +75,7 @@ def chain_with_resume(stages: list[Stage], ctx: Context) -> Iterator[Document]:
     def reuse(docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
             rec = ctx.resume.lookup(doc) if doc.status == "ok" else None
-            yield document_from_record(rec, doc) if rec is not None else doc
+            yield from_record(rec, doc) if rec is not None else doc
 
     return chain(stages[1:], reuse(stages[0]([])))
 
@@ -149,7 +163,7 @@ def versions(model: str) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[pkg] = "not installed"
     try:
-        from pipeline.stages.base import load_nlp
+        from pipeline.nlp.load import load_nlp
 
         nlp = load_nlp(model)
         out["model"] = f"{nlp.meta.get('name')} {nlp.meta.get('version')}"

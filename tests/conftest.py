@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_config
+from pipeline.runner import load_config
 from pipeline.document import Document
 from pipeline.stages.base import Context
 

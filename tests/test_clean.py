@@ -11,19 +11,21 @@ import json
 import pytest
 from rapidfuzz.distance import Indel
 
-from pipeline import boilerplate as bp
-from pipeline.config import load_config
-from pipeline.dedup import CorpusDeduper, ParagraphDeduper
+from pipeline import contacts
+from pipeline.stages.clean import dates, evidence
+from pipeline.runner import load_config
+from pipeline.stages.clean.dedup import CorpusDeduper, ParagraphDeduper
 from pipeline.document import Document
 from pipeline.errors import ConfigError
 from pipeline.registry import get
+from pipeline.stages import factories  # noqa: F401
 from pipeline.stages.base import Context
 from pipeline.stages.clean import Clean, CleanParams
 
 from .conftest import RAW, ROOT, SEED
 
 GOLD = ROOT / "corpus" / "gold"
-PATTERNS = bp.Patterns.load(ROOT / "corpus" / "patterns" / "boilerplate.toml")
+PATTERNS = evidence.Patterns.load(ROOT / "corpus" / "patterns" / "boilerplate.toml")
 
 
 def clean(ctx, text: str, doc_id: str = "x", meta: dict | None = None, **params) -> Document:
@@ -136,7 +138,7 @@ def test_russian_dateline_after_repair_gives_the_same_date(ctx):
     ("Kazakhstan ready to increase exports to Uzbekistan by USD 550 mln", None),
 ])
 def test_dateline_date(line, iso):
-    assert bp.dateline_date(line, PATTERNS) == iso
+    assert dates.dateline_date(line, PATTERNS) == iso
 
 
 def test_title_next_to_the_dateline_wins_over_byline_and_author_box(ctx):
@@ -222,8 +224,8 @@ def test_inline_dateline_opening_the_body_is_removed(ctx, opening, kept):
 
 
 def test_a_dash_after_a_name_is_not_a_dateline():
-    assert bp.inline_dateline("President Putin - who arrived on Monday - met the minister.") == 0
-    assert bp.inline_dateline("Two companies – Gomselmash and MAZ were displaying their products.") == 0
+    assert dates.inline_dateline("President Putin - who arrived on Monday - met the minister.") == 0
+    assert dates.inline_dateline("Two companies – Gomselmash and MAZ were displaying their products.") == 0
 
 
 def test_salutations_and_list_items_are_content(ctx):
@@ -391,9 +393,9 @@ def test_contact_details_never_reach_the_text_and_are_redacted_in_meta(ctx):
 
 
 def test_phone_numbers_need_phone_evidence():
-    assert bp.find_phones("Ph./Fax: +7 (495) 783-68-27") == [(9, 27)]
-    assert bp.find_phones("between 2002 and 2012, 1,943 hectares, 20.06.2007, 10:10 2632") == []
-    assert bp.redact("the Joseon dynasty (1392-1910)") == "the Joseon dynasty (1392-1910)"
+    assert contacts.find_phones("Ph./Fax: +7 (495) 783-68-27") == [(9, 27)]
+    assert contacts.find_phones("between 2002 and 2012, 1,943 hectares, 20.06.2007, 10:10 2632") == []
+    assert contacts.redact("the Joseon dynasty (1392-1910)") == "the Joseon dynasty (1392-1910)"
 
 
 # --- duplicates ----------------------------------------------------------------------------
@@ -462,7 +464,7 @@ def test_corpus_deduper_keeps_signatures_only():
 
 def test_signature_index_finds_what_datasketch_lsh_finds():
     # Paragraphs of the shipped reports and copies with one word in five changed: same candidates, same Jaccard.
-    from pipeline.dedup import SignatureIndex, new_lsh, signature
+    from pipeline.stages.clean.dedup import SignatureIndex, new_lsh, signature
 
     paras = [p.split() for f in sorted((ROOT / "corpus" / "raw").glob("*.txt"))
              for p in f.read_text(encoding="utf-8").split("\n") if len(p.split()) >= 20]

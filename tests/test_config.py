@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.config import load_config
+from pipeline.runner import load_config
 from pipeline.errors import ConfigError
 
 BASE = """

@@ -8,10 +8,11 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.align import align
+from pipeline.evaluation.align import align
 from pipeline.cli import app
 from pipeline.errors import FormatError
-from pipeline.evaluate import MISSED, evaluate, pair_records, score_report
+from pipeline.evaluation.evaluate import evaluate
+from pipeline.evaluation.scorer import MISSED, pair_records, score_report
 
 from .conftest import FIXTURES
 
@@ -330,7 +331,8 @@ def test_baseline_without_raw_file_names_it(tmp_path):
 
 
 def test_gold_folder_is_scored_as_one_set(tmp_path):
-    from pipeline.evaluate import evaluate, load_records
+    from pipeline.evaluation.evaluate import evaluate
+    from pipeline.evaluation.scorer import load_records
     from .conftest import ROOT
 
     gold = ROOT / "corpus" / "gold"

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from pipeline.config import load_config
+from pipeline.runner import load_config
 from pipeline.executors import split_stages
 from pipeline.runner import build_stages, run
 from pipeline.stages.base import Context

@@ -41,7 +41,7 @@ def test_binary_file_is_reported_and_skipped(ctx, tmp_path):
 
 
 def test_binary_file_stops_a_strict_run(ctx, tmp_path, config):
-    from pipeline.config import load_config
+    from pipeline.runner import load_config
 
     strict = load_config("config/default.toml", ["run.strict=true"])
     ctx.config = strict

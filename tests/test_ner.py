@@ -8,16 +8,9 @@ import sys
 import pytest
 
 from pipeline.errors import ConfigError
-from pipeline.stages.ner import (
-    Mention,
-    abbreviates,
-    Ner,
-    canonical_names,
-    entity_list,
-    get_ner_nlp,
-    load_patterns,
-    split_id,
-)
+from pipeline.nlp.entities import Mention, abbreviates, get_ner_nlp
+from pipeline.nlp.patterns import load_patterns, split_id
+from pipeline.stages.ner import Ner, canonical_names, entity_list
 from pipeline.stages.segment import Segment
 from tests.conftest import ROOT, make_doc
 

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from pipeline.config import load_config
+from pipeline.runner import load_config
 from pipeline.errors import ConfigError
 from pipeline.stages.repair import (
     Repair,

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.config import load_config
+from pipeline.runner import load_config
 from pipeline.document import Document
 from pipeline.stages.base import Context
 from pipeline.stages.repair import Repair, RepairParams

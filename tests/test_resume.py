@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from pipeline.config import load_config
+from pipeline.runner import load_config
 from pipeline.runner import run
-from pipeline.validate import check_record
+from pipeline.formats.validate import check_record
 
 from .conftest import FIXTURES, RAW, ROOT
 

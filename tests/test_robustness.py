@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import load_config
+from pipeline.runner import load_config
 from pipeline.errors import ConfigError, InputError
 from pipeline.stages.ingest import decode
-from pipeline.validate import check_record
+from pipeline.formats.validate import check_record
 
 from .conftest import RAW
 

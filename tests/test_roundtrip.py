@@ -13,9 +13,9 @@ from pipeline.cli import app
 from pipeline.document import ENT_LABELS, STANCES, TOPICS
 from pipeline.errors import FormatError
 from pipeline.io import read_jsonl
-from pipeline.roundtrip import (export_file, from_label_studio, from_prodigy, gold_record, import_file,
+from pipeline.formats.roundtrip import (export_file, from_label_studio, from_prodigy, gold_record, import_file,
                                 import_records, label_studio_config, to_label_studio, to_prodigy)
-from pipeline.stages.base import load_nlp
+from pipeline.nlp.load import load_nlp
 
 from .conftest import ROOT
 from .test_writers import fixture_doc

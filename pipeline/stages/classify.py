@@ -1,80 +1,38 @@
 """Classify: a topic and a stance for every sentence.
 
-``lexicon.v1`` (this module) is the transparent baseline: each topic has a
-list of terms and each stance a list of evaluative words and phrases (a TOML
-file named in the config); a sentence takes the topic with most term hits
-(``other`` when none) and FAVOR/AGAINST by which evaluative list hits more
-(``NONE`` when neither). Headings pass their topic to the sentences below when
-those have no hit of their own. Output records ``"method": "lexicon"``.
+Two factories:
+
+- ``sklearn.v1`` (:class:`SklearnClassifier`, the default): loads ``topic.skops``
+  and ``stance.skops`` from ``model_dir`` (made by ``irnlp train``; features and
+  model in :mod:`pipeline.textcat`), gives every sentence a topic, a stance, the
+  probabilities of all labels and a low-confidence flag, and proposes stance
+  targets: in a sentence that takes a side, each named entity gets the stance of
+  the nearest evaluative lexicon term (the sentence's stance when there is none).
+- ``lexicon.v1`` (:class:`LexiconClassifier`, also ``classify.v1``), the
+  transparent baseline: each topic has a list of terms and each stance a list of
+  evaluative words and phrases (a TOML file named in the config,
+  :mod:`pipeline.textcat.lexicon`); a sentence takes the topic with most term
+  hits (``other`` when none) and FAVOR/AGAINST by which evaluative list hits more
+  (``NONE`` when neither). Headings pass their topic to the sentences below when
+  those have no hit of their own. Output records ``"method": "lexicon"``.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
+
 from pipeline.config import Params
-from pipeline.document import TOPICS, Document
-from pipeline.errors import ConfigError
-from pipeline.registry import register
+from pipeline.document import STANCES, TOPICS, Document
+from pipeline.errors import ModelError
 from pipeline.stages.base import Stage
+from pipeline.textcat.lexicon import LexiconParams, compile_lexicon, count, is_heading, load_lexicon
+from pipeline.textcat.model import load_model, predict_proba, read_meta
+from pipeline.textcat.features import units_of_record
 
 
-class LexiconParams(Params):
-    """``[stages.classify]`` for ``lexicon.v1``: ``lexicon`` is the TOML file of terms."""
-
-    lexicon: str = "config/lexicon.toml"
-
-
-@lru_cache(maxsize=8)
-def read_lexicon(path: str) -> dict:
-    """Read a lexicon TOML file: ``{"topics": {topic: [terms]}, "stance": {"FAVOR": [...], "AGAINST": [...]}}``.
-
-    Raises:
-        ConfigError: missing file, or a topic/stance name outside the guidelines' labels.
-    """
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read lexicon ({e}); set stages.classify.lexicon to a valid TOML file") from None
-    bad = set(data.get("topics", {})) - set(TOPICS)
-    if bad:
-        raise ConfigError(f"{path}: unknown topic(s) {sorted(bad)} (allowed: {', '.join(TOPICS)})")
-    return data
-
-
-def load_lexicon(path: str) -> dict:
-    """Read and compile a lexicon file (see :func:`compile_lexicon`)."""
-    return compile_lexicon(read_lexicon(path))
-
-
-def compile_lexicon(data: dict) -> dict:
-    """One case-insensitive regex per topic and per evaluative stance; terms match at a word start."""
-
-    def rx(terms):
-        alts = sorted((re.escape(t.lower()) for t in terms), key=len, reverse=True)
-        return re.compile(r"\b(?:" + "|".join(alts) + r")", re.I) if alts else None
-
-    return {
-        "topics": {t: rx(terms) for t, terms in data.get("topics", {}).items()},
-        "FAVOR": rx(data.get("stance", {}).get("FAVOR", [])),
-        "AGAINST": rx(data.get("stance", {}).get("AGAINST", [])),
-    }
-
-
-def count(rx, text: str) -> int:
-    return len(rx.findall(text)) if rx else 0
-
-
-def is_heading(text: str) -> bool:
-    """A title or heading: one short line without a final full stop."""
-    return len(text) < 120 and not text.rstrip().endswith((".", "!", "?", "»", "”", '"'))
-
-
-@register("classify.v1")
-@register("lexicon.v1")
 class LexiconClassifier(Stage):
     Params = LexiconParams
 
@@ -99,3 +57,85 @@ class LexiconClassifier(Stage):
             s.stance = "AGAINST" if ag > fav else "FAVOR" if fav > 0 else "NONE"
             self.counts[f"topic_{s.topic}"] += 1
         doc.meta["method"] = "lexicon"
+
+
+
+TARGET_LABELS = {"PERSON", "NORP", "GPE", "ORG", "LOC", "FAC", "PRODUCT", "EVENT"}
+
+
+class SklearnParams(Params):
+    """``[stages.classify]`` for ``sklearn.v1``.
+
+    Attributes:
+        model_dir: folder with ``topic.skops``, ``stance.skops`` and ``meta.json``.
+        low_confidence: a sentence whose best topic or stance probability is below this is flagged.
+        targets: propose stance targets for FAVOR/AGAINST sentences.
+    """
+
+    model_dir: str = "models/textcat"
+    low_confidence: float = 0.5
+    targets: bool = True
+
+
+@lru_cache(maxsize=4)
+def load_models(model_dir: str):
+    """Load both models of ``model_dir`` after checking how they were made.
+
+    Raises:
+        ModelError: missing/corrupt files, other labels, or a scikit-learn release other than the installed one.
+    """
+    d = Path(model_dir)
+    meta = read_meta(d / "meta.json")
+    trained = meta.get("versions", {}).get("scikit-learn", "unknown")
+    installed = version("scikit-learn")
+    if trained.split(".")[:2] != installed.split(".")[:2]:
+        raise ModelError(f"{d}: models were trained with scikit-learn {trained}, {installed} is installed; "
+                         "retrain them with `irnlp train config/train.toml` (or install the trained release)")
+    return load_model(d / "topic.skops", TOPICS if meta.get("topic_labels") is None else meta["topic_labels"]), \
+        load_model(d / "stance.skops", STANCES), meta
+
+
+def targets_for(doc: Document, start: int, end: int, stance: str, lex: dict) -> list[dict]:
+    """Stance per entity of the sentence ``[start, end)``: the stance of the nearest evaluative term."""
+    text = doc.text[start:end]
+    hits = [(m.start() + start, st) for st in ("FAVOR", "AGAINST") if lex[st] for m in lex[st].finditer(text)]
+    out = []
+    for e in doc.ents:
+        if e.start >= start and e.end <= end and e.label in TARGET_LABELS:
+            if hits:
+                mid = (e.start + e.end) / 2
+                nearest = min(hits, key=lambda h: abs(h[0] - mid))[1]
+            else:
+                nearest = stance
+            out.append({"start": e.start, "end": e.end, "stance": nearest})
+    return out
+
+
+class SklearnClassifier(Stage):
+    Params = SklearnParams
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.topic_model, self.stance_model, self.meta = load_models(self.params.model_dir)
+        self.lex = compile_lexicon(self.meta.get("lexicon", {}))
+
+    def process(self, doc: Document) -> None:
+        rec = {"id": doc.id, "text": doc.text,
+               "sents": [{"start": s.start, "end": s.end} for s in doc.sents],
+               "ents": [{"start": e.start, "end": e.end, "label": e.label} for e in doc.ents]}
+        units = units_of_record(rec)
+        order = sorted(range(len(doc.sents)), key=lambda i: doc.sents[i].start)
+        t_classes, t_p = predict_proba(self.topic_model, units)
+        s_classes, s_p = predict_proba(self.stance_model, units)
+        for row, i in enumerate(order):
+            s = doc.sents[i]
+            s.topic_probs = {c: round(float(p), 4) for c, p in zip(t_classes, t_p[row])}
+            s.stance_probs = {c: round(float(p), 4) for c, p in zip(s_classes, s_p[row])}
+            s.topic = max(s.topic_probs, key=s.topic_probs.get)
+            s.stance = max(s.stance_probs, key=s.stance_probs.get)
+            s.low_confidence = min(s.topic_probs[s.topic], s.stance_probs[s.stance]) < self.params.low_confidence
+            if self.params.targets and s.stance != "NONE":
+                s.targets = targets_for(doc, s.start, s.end, s.stance, self.lex)
+            self.counts["low_confidence"] += s.low_confidence
+        doc.meta["method"] = "sklearn"
+        doc.meta["model"] = {"dir": self.params.model_dir, "trained": self.meta.get("trained_at")}

@@ -12,7 +12,6 @@ run when ``run.strict`` is true.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 from pathlib import Path
@@ -21,8 +20,7 @@ from typing import Iterable, Iterator
 from pipeline.config import Params
 from pipeline.document import Document
 from pipeline.errors import InputError
-from pipeline.registry import register
-from pipeline.resume import raw_sha256
+from pipeline.io import expand_paths, raw_sha256
 from pipeline.stages.base import Stage
 
 TEXT_EXT = {".txt", ".text", ".md"}
@@ -41,29 +39,6 @@ class IngestParams(Params):
 
     paths: list[str] = ["corpus/raw"]
     exclude: list[str] = sorted(SKIP_NAMES)
-
-
-def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[Path]:
-    """Files named by ``paths`` (files, folders, globs), sorted, without duplicates.
-
-    Raises:
-        InputError: a path matches nothing.
-    """
-    excluded = set(exclude)
-    out: dict[Path, None] = {}
-    for p in paths:
-        if any(ch in p for ch in "*?["):
-            matches = [Path(m) for m in sorted(glob.glob(p, recursive=True))]
-        elif Path(p).is_dir():
-            matches = sorted(f for f in Path(p).rglob("*") if f.is_file())
-        else:
-            matches = [Path(p)]
-        if not matches or not all(m.exists() for m in matches):
-            raise InputError(f"{p}: no such file or folder; fix stages.ingest.paths in the config")
-        for m in matches:
-            if m.is_file() and m.name not in excluded and not m.name.startswith("."):
-                out[m] = None
-    return list(out)
 
 
 PREFERRED = ("utf_8", "cp1251", "cp1252", "latin_1", "utf_16", "koi8_r", "iso8859_5")
@@ -125,7 +100,6 @@ def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@register("ingest.v1")
 class Ingest(Stage):
     """Source stage: passes through incoming documents, then yields one per report read."""
 

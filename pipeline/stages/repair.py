@@ -42,7 +42,6 @@ from pydantic import field_validator
 
 from pipeline.config import Params
 from pipeline.document import Change, Document
-from pipeline.registry import register
 from pipeline.stages.base import Stage
 
 
@@ -541,7 +540,6 @@ def load_gazetteer(path: str) -> tuple[str, ...]:
 
 
 # --- the stage ------------------------------------------------------------------
-@register("repair.v1")
 class Repair(Stage):
     """Apply the repairs in order, repeated until nothing changes (``max_passes``)."""
 

@@ -23,7 +23,6 @@ from pydantic import Field, field_validator
 
 from pipeline.config import Params
 from pipeline.document import Document
-from pipeline.registry import register
 from pipeline.stages.base import Stage
 from pipeline.writers import Writer
 
@@ -87,7 +86,6 @@ def build_writers(params: WriteParams, stage: "Write") -> list[Writer]:
     return writers
 
 
-@register("write.v1")
 class Write(Stage):
     Params = WriteParams
     # Files, the DocBin and the HTML index gather every report: run once, in the driver.
@@ -105,7 +103,7 @@ class Write(Stage):
         sdoc = doc.spacy_doc
         if sdoc is not None and sdoc.text == doc.text and (sdoc.has_annotation("POS") or not tags):
             return sdoc
-        from pipeline.stages.segment import get_nlp
+        from pipeline.nlp.load import get_nlp
 
         nlp = get_nlp(self.ctx.config.run.model)
         self.counts["spacy_docs_made"] += 1

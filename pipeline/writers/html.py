@@ -27,7 +27,6 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from html import escape
-from pathlib import Path
 from typing import Iterable, Iterator
 
 from pipeline import __version__

@@ -9,8 +9,9 @@ from contextlib import ExitStack
 
 from pipeline.document import Document
 from pipeline.io import atomic_open
-from pipeline.resume import PARTS
 from pipeline.writers import Writer
+
+PARTS = "parts"  # folder of the committed part files (read back by pipeline.resume)
 
 
 class JsonlWriter(Writer):

@@ -26,12 +26,13 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 
 from pipeline import __version__
-from pipeline.config import Params, _explain
+from pipeline.config import Params, explain
 from pipeline.document import STANCES, TOPICS
 from pipeline.errors import ConfigError
-from pipeline.io import atomic_open, read_jsonl, write_json
-from pipeline.stages.classify import compile_lexicon, count, read_lexicon
-from pipeline.textcat import Unit, file_sha256, make_pipeline, save_model, units_of_record
+from pipeline.io import atomic_open, expand_paths, file_sha256, read_jsonl, write_json
+from pipeline.textcat.features import Unit, make_pipeline, units_of_record
+from pipeline.textcat.lexicon import compile_lexicon, count, read_lexicon
+from pipeline.textcat.model import save_model
 
 
 class WeakParams(Params):
@@ -85,7 +86,7 @@ def load_train_config(path: str | Path) -> TrainParams:
     try:
         return TrainParams(**data["train"])
     except ValidationError as e:
-        raise ConfigError(_explain(path, "train", e, TrainParams)) from None
+        raise ConfigError(explain(path, "train", e, TrainParams)) from None
 
 
 def load_units(paths: list[str]) -> tuple[list[Unit], list[str], list[str]]:
@@ -137,7 +138,6 @@ def weak_units(params: WeakParams, lex: dict, seed: int = 0) -> tuple[list[Unit]
     nlp.add_pipe("sentencizer")
     rng = random.Random(seed)
     pool: list[Unit] = []
-    from pipeline.stages.ingest import expand_paths
 
     for path in expand_paths(params.paths):
         for _, rec in read_jsonl(path):

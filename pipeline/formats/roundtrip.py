@@ -84,7 +84,7 @@ def gold_record(rec: dict) -> dict:
 
 def check(rec: dict, where: str) -> dict:
     """Raise :class:`FormatError` when ``rec`` breaks the format; return it otherwise."""
-    from pipeline.validate import check_record
+    from pipeline.formats.validate import check_record
 
     problems = check_record(rec)
     if problems:
@@ -330,7 +330,7 @@ def export_file(src: str | Path, out: str | Path, fmt: str, model: str | None = 
     if fmt == "prodigy":
         tokenizer = None
         if model:
-            from pipeline.stages.base import load_nlp
+            from pipeline.nlp.load import load_nlp
 
             tokenizer = load_nlp(model).tokenizer
         n = 0

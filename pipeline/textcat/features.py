@@ -1,4 +1,4 @@
-"""Sentence topic and stance classifiers: features, training, saving and loading.
+"""Sentence topic and stance classifiers: features and the scikit-learn pipeline.
 
 Each sentence becomes a :class:`Unit` with its text, its context (section
 heading, neighbouring sentences, the whole report) and cheap symbolic features
@@ -12,12 +12,7 @@ scores.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import zipfile
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterable
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -28,6 +23,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from pipeline.errors import ModelError
+from pipeline.textcat.lexicon import compile_lexicon, count
+
 
 SEED = 0
 HEADING_MAX_CHARS = 120
@@ -131,7 +128,6 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
 
     def _compiled(self):
         if getattr(self, "_rx", None) is None:
-            from pipeline.stages.classify import compile_lexicon
 
             self._rx = compile_lexicon(self.lexicon or {})
         return self._rx
@@ -142,8 +138,6 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
         return state
 
     def transform(self, units: list[Unit]) -> list[dict[str, float]]:
-        from pipeline.stages.classify import count
-
         lex = self._compiled()
         out = []
         for u in units:
@@ -233,63 +227,3 @@ def make_pipeline(lexicon: dict, C: float = 4.0, embeddings: bool = False, repor
                              **({"embeddings": 1.0} if embeddings else {})})
     clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=SEED)
     return Pipeline([("features", features), ("clf", clf)])
-
-
-def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-# --- saving and loading with skops: only trusted types are loaded ---------------------------------
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "pipeline.textcat.", "collections.")
-
-
-def save_model(model: Pipeline, path: Path) -> None:
-    import skops.io as sio
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    # skops stores vocabularies verbosely (54 MB for one model); deflate brings it to ~2 MB.
-    sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
-    tmp.replace(path)
-
-
-def load_model(path: str | Path, labels: Iterable[str]) -> Pipeline:
-    """Load a skops model, refusing any type outside scikit-learn, numpy, scipy and this module.
-
-    Raises:
-        ModelError: missing or corrupt file, untrusted types, or a label set other than ``labels``.
-    """
-    import skops.io as sio
-
-    path = Path(path)
-    fix = "retrain it with `irnlp train config/train.toml`"
-    if not path.exists():
-        raise ModelError(f"{path}: model file not found; {fix}, or use factory = \"lexicon.v1\"")
-    try:
-        untrusted = sio.get_untrusted_types(file=path)
-        bad = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
-        if bad:
-            raise ModelError(f"{path}: model holds untrusted types {bad}; it will not be loaded. {fix}")
-        model = sio.load(path, trusted=untrusted)
-    except ModelError:
-        raise
-    except Exception as e:  # skops raises many kinds on a corrupt or foreign file
-        raise ModelError(f"{path}: cannot load model ({type(e).__name__}: {e}); {fix}") from None
-    got = [str(c) for c in getattr(model, "classes_", [])]
-    if sorted(got) != sorted(labels):
-        raise ModelError(f"{path}: model labels {got} differ from the expected {sorted(labels)}; {fix}")
-    return model
-
-
-def read_meta(path: str | Path) -> dict[str, Any]:
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise ModelError(f"{path}: cannot read model metadata ({e}); retrain with `irnlp train config/train.toml`") from None
-
-
-def predict_proba(model: Pipeline, units: list[Unit]) -> tuple[list[str], np.ndarray]:
-    """Return ``(classes, probabilities)`` with shape ``(len(units), len(classes))``."""
-    if not units:
-        return [str(c) for c in model.classes_], np.zeros((0, len(model.classes_)))
-    return [str(c) for c in model.classes_], model.predict_proba(units)

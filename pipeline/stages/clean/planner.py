@@ -1,58 +1,18 @@
-"""Clean: keep the title, the section headings and the body paragraphs, once each.
-
-What is kept and removed is defined by section 1 of the annotation guidelines
-and by corpus/gold/NOTES.md. The stage works on lines (after undoing hard
-wraps, a paragraph is one line) and decides from evidence a user can inspect:
-
-1. *Markup*: HTML tags and Markdown markers are stripped, words kept
-   (:func:`pipeline.boilerplate.markup_changes`); list bullets stay.
-2. *Hard wraps*: a text wrapped at a fixed width has its paragraphs joined.
-3. *Patterns* (``corpus/patterns/boilerplate.toml``): navigation labels,
-   widgets, credits, legal notices, contact lines, age badges; a short line that
-   matches is removed; a prose paragraph only loses its closing sentences when
-   they match (a licence footer glued to the last paragraph, editor initials).
-   Datelines (a short line that is a date) are removed, their date parsed.
-4. *References*: a run of numbered items with URLs (or dates or Markdown
-   footnotes, when the body cites them as ``[n]``) is parsed into
-   ``meta.references`` and removed.
-5. *Contacts*: e-mail addresses and phone numbers never stay in the text.
-6. *Duplicates* within the report: exact, contained (a shorter tail of an
-   earlier paragraph), near (MinHash); the first occurrence is kept.
-7. *Position*: the body runs from the first to the last prose paragraph (or
-   bulleted list). Before it, only the title is kept (the line nearest the
-   dateline, else the last title-like line that is not a name alone) and short
-   sentences leading into the body (a speech's salutation). Inside it, a line
-   goes only on evidence: a pattern, a menu label's shape next to menu items or
-   heading nothing, a link title after "Read also". After it, short sentences
-   right after the body stay and everything from the first other line on is a
-   footer (bylines, author bios, related links). An inline dateline
-   (``ASTANA (TCA) — ``) opening the body is removed.
-8. *Truncation*: a final fragment cut off mid-sentence is removed (``truncated``).
-
-Removed spans are logged as edits and listed in ``meta.removed`` with their
-reason (contact details redacted there by default), and the kept lines are laid
-out as paragraphs separated by one blank line. The result is planned again
-until nothing more goes (at most ``max_passes``), so that cleaning is
-idempotent. Last, the report is compared with the reports seen before it: a
-near duplicate gets ``status = "duplicate"`` and ``meta.duplicate_of``.
+"""The decisions of the clean stage for one report: which lines are the title, headings and body,
+and which spans go, with their reason (see the package docstring for the rules).
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
 
-from pydantic import Field
 
-from pipeline import boilerplate as bp
+from pipeline import contacts
 from pipeline.config import Params
-from pipeline.dedup import CorpusDeduper, ParagraphDeduper
-from pipeline.document import Change, Document
-from pipeline.errors import ConfigError
-from pipeline.registry import register
-from pipeline.stages.base import Stage
+from pipeline.stages.clean import dates, evidence, markup, references
+from pipeline.stages.clean.dedup import ParagraphDeduper
+
 
 PARAGRAPH_SEP = "\n\n"
 # Removed lines that may sit between a heading and its paragraph.
@@ -124,75 +84,6 @@ def split_blocks(text: str) -> list[Block]:
     return [Block(m.start(), m.end(), m.group()) for m in re.finditer(r"[^\s](?:[^\n]*[^\s])?", text)]
 
 
-def layout(doc: Document, removals: list[tuple[int, int, str]], stage: str, redact: bool = True) -> None:
-    """Remove spans, then join the kept lines with one blank line.
-
-    Both steps are logged: removals with their reason (and listed in
-    ``meta.removed`` with raw offsets, contact details redacted when ``redact``),
-    whitespace changes as ``layout``. ``removals`` are ``(start, end, reason)``
-    spans of ``doc.text`` that do not overlap.
-    """
-    removed = doc.meta.setdefault("removed", [])
-    for s, e, reason in removals:
-        raw_start, raw_end = doc.raw_span(s, e)
-        text = doc.text[s:e].strip()
-        removed.append({"reason": reason, "text": bp.redact(text, reason == "contact") if redact else text,
-                        "start": raw_start, "end": raw_end})
-    doc.remove(removals, stage)
-    changes, pos = [], 0
-    for i, b in enumerate(split_blocks(doc.text)):
-        changes.append(Change(pos, b.start, PARAGRAPH_SEP if i else "", "layout"))
-        pos = b.end
-    changes.append(Change(pos, len(doc.text), "", "layout"))
-    doc.apply(changes, stage)
-
-
-class CleanParams(Params):
-    """``[stages.clean]``.
-
-    Attributes:
-        patterns: boilerplate lists (TOML), relative to the working directory.
-        strip_markup: strip HTML tags and Markdown markers.
-        join_hard_wraps: join lines of a text wrapped at a fixed width.
-        prose_min_words: a line with a sentence end and at least this many words is prose.
-        long_line_words: a line this long is prose even without a sentence end (a cut-off paragraph).
-        title_max_words: longest title or heading.
-        date_languages: languages dateparser tries on datelines.
-        exact_duplicates: remove repeated paragraphs (same words after case folding).
-        near_duplicates: also remove contained and near-duplicate paragraphs (MinHash).
-        near_duplicate_threshold: Jaccard similarity of word shingles for near-duplicate paragraphs.
-        shingle_size: words per shingle for paragraphs.
-        containment_min_words: shorter paragraphs are only compared exactly.
-        num_perm: MinHash permutations.
-        corpus_duplicates: mark near-duplicate reports across the stream as ``status = "duplicate"``.
-        corpus_threshold: Jaccard similarity of word shingles for near-duplicate reports.
-        corpus_shingle_size: words per shingle for reports.
-        corpus_min_words: shorter reports are never marked as duplicates.
-        drop_truncated: remove a last fragment cut off mid-sentence.
-        redact_contacts: redact e-mails and phone numbers in ``meta.removed``.
-        max_passes: plans per report at most: the result is planned again until a plan removes nothing.
-    """
-
-    patterns: str = "corpus/patterns/boilerplate.toml"
-    strip_markup: bool = True
-    join_hard_wraps: bool = True
-    prose_min_words: int = Field(8, ge=1)
-    long_line_words: int = Field(25, ge=1)
-    title_max_words: int = Field(25, ge=1)
-    date_languages: list[str] = ["en", "ru"]
-    exact_duplicates: bool = True
-    near_duplicates: bool = True
-    near_duplicate_threshold: float = Field(0.8, gt=0, le=1)
-    shingle_size: int = Field(3, ge=1)
-    containment_min_words: int = Field(8, ge=1)
-    num_perm: int = Field(128, ge=16)
-    corpus_duplicates: bool = True
-    corpus_threshold: float = Field(0.8, gt=0, le=1)
-    corpus_shingle_size: int = Field(5, ge=1)
-    corpus_min_words: int = Field(50, ge=1)
-    drop_truncated: bool = True
-    redact_contacts: bool = True
-    max_passes: int = Field(3, ge=1)
 
 
 @dataclass
@@ -205,13 +96,14 @@ class Plan:
     references: list[dict] = field(default_factory=list)
 
     def removals(self) -> list[tuple[int, int, str]]:
-        return bp.merge_spans(s for b in self.blocks for s in b.spans())
+        return markup.merge_spans(s for b in self.blocks for s in b.spans())
 
 
 class Cleaner:
     """The decisions of the clean stage for one report's lines (no side effects on the document)."""
 
-    def __init__(self, params: CleanParams, patterns: bp.Patterns):
+    def __init__(self, params: Params, patterns: evidence.Patterns):
+        """``params``: the stage's :class:`~pipeline.stages.clean.stage.CleanParams`."""
         self.p, self.pat = params, patterns
         self.langs = tuple(params.date_languages)
 
@@ -219,10 +111,10 @@ class Cleaner:
     def prose(self, text: str) -> bool:
         """A body paragraph by shape: enough words and a sentence end (at its end or inside),
         or so long that it must be a paragraph (one cut off mid-sentence)."""
-        if bp.has_words(text, self.p.long_line_words):
+        if evidence.has_words(text, self.p.long_line_words):
             return True
-        return bp.has_words(text, self.p.prose_min_words) and (
-            bp.ends_sentence(text) or len(bp.sentence_spans(text)) > 1)
+        return evidence.has_words(text, self.p.prose_min_words) and (
+            evidence.ends_sentence(text) or len(evidence.sentence_spans(text)) > 1)
 
     def title_like(self, b: Block, min_words: int = 1) -> bool:
         """Shape of a title or heading: a few words, capitalised, not ending like a sentence
@@ -230,9 +122,9 @@ class Cleaner:
         t = b.live
         if not b.keep or len(t) > 20 * self.p.title_max_words:
             return False
-        n = bp.word_count(t)
-        return (min_words <= n <= self.p.title_max_words and bp.starts_like_title(t)
-                and not t.rstrip().endswith((".", ";", ",", ":", "!", "…")) and bool(bp.LETTER_RE.search(t)))
+        n = evidence.word_count(t)
+        return (min_words <= n <= self.p.title_max_words and evidence.starts_like_title(t)
+                and not t.rstrip().endswith((".", ";", ",", ":", "!", "…")) and bool(evidence.LETTER_RE.search(t)))
 
     def label_like(self, text: str) -> bool:
         """A menu label by shape: at most three capitalised words, no digits, not continued (no final comma)."""
@@ -274,7 +166,7 @@ class Cleaner:
         A line opening with a list bullet is remembered: list items are content. The bullet
         stays in the text (it is the author's list, and the evidence for a second run).
         """
-        b.bullet = bool(bp.BULLET_RE.match(b.text))
+        b.bullet = bool(markup.BULLET_RE.match(b.text))
         text = b.live
         b.prose = self.prose(text)
         if not b.prose:
@@ -282,16 +174,16 @@ class Cleaner:
             if reason:
                 b.drop(reason)
                 return
-            b.date = bp.dateline_date(text, self.pat, self.langs)
+            b.date = dates.dateline_date(text, self.pat, self.langs)
             if b.date:
                 b.drop("dateline")
             return
-        sents = bp.tail_sentence_spans(text)
+        sents = evidence.tail_sentence_spans(text)
         cut = None
         for k, (s, e) in enumerate(reversed(sents)):
             reason = self.pat.sentence_reason(text[s:e])
             if not reason:
-                if k == 0 and len(sents) > 1 and not bp.ends_sentence(text[s:e]):
+                if k == 0 and len(sents) > 1 and not evidence.ends_sentence(text[s:e]):
                     continue  # a cut-off fragment after the notice goes with it
                 break
             cut = (s, reason)
@@ -306,7 +198,7 @@ class Cleaner:
     def references(self, blocks: list[Block]) -> list[dict]:
         """Find numbered reference lists, parse them, drop them; items repeated with the same number are listed once."""
         items = [i for i, b in enumerate(blocks) if b.keep or b.reason == "contact"]
-        items = [i for i in items if bp.ref_number(blocks[i].text) is not None]
+        items = [i for i in items if references.ref_number(blocks[i].text) is not None]
         if not items:
             return []
         runs: list[list[int]] = []
@@ -316,15 +208,15 @@ class Cleaner:
             else:
                 runs.append([i])
         in_runs = {i for r in runs for i in r}
-        cited = {int(n) for j, b in enumerate(blocks) if j not in in_runs for n in bp.CITATION_RE.findall(b.text)}
+        cited = {int(n) for j, b in enumerate(blocks) if j not in in_runs for n in references.CITATION_RE.findall(b.text)}
         refs: list[dict] = []
         seen: set[tuple[int, str]] = set()
         for run in runs:
-            parsed = [bp.parse_reference(blocks[i].text, self.langs) for i in run]
+            parsed = [references.parse_reference(blocks[i].text, self.langs) for i in run]
             with_url = sum("url" in r for r in parsed)
             # Without URLs, the body must cite the items, and they must look like sources
             # (a date) or be Markdown footnotes (`[^1]: …`).
-            sourced = all("url" in r or "date" in r or bp.FOOTNOTE_RE.match(blocks[i].text)
+            sourced = all("url" in r or "date" in r or references.FOOTNOTE_RE.match(blocks[i].text)
                           for i, r in zip(run, parsed))
             if not (with_url * 2 >= len(parsed) or (sourced and cited & {r["n"] for r in parsed})):
                 continue
@@ -334,7 +226,7 @@ class Cleaner:
                 if key not in seen:
                     seen.add(key)
                     refs.append(r)
-        bp.flag_duplicate_references(refs)
+        references.flag_duplicate_references(refs)
         return refs
 
     def duplicates(self, blocks: list[Block]) -> None:
@@ -383,10 +275,10 @@ class Cleaner:
             if i == prose[0]:
                 return i
             b = blocks[i]
-            if bp.is_terse_list(b.live):
+            if evidence.is_terse_list(b.live):
                 continue
             prev = blocks[i - 1]
-            if not bp.has_words(b.live, 2 * self.p.prose_min_words) and not prev.keep and prev.reason in FOOTER_REASONS:
+            if not evidence.has_words(b.live, 2 * self.p.prose_min_words) and not prev.keep and prev.reason in FOOTER_REASONS:
                 continue
             return i
         return prose[0]
@@ -400,9 +292,9 @@ class Cleaner:
         first one after it; without a dateline, the last title-like line (the
         first with ``first_wins``, for a text without a body).
         """
-        cands = [i for i in zone if self.title_like(blocks[i], 2) and not bp.is_doubled(blocks[i].live)]
+        cands = [i for i in zone if self.title_like(blocks[i], 2) and not evidence.is_doubled(blocks[i].live)]
         if not prior_title:  # a name alone (`Alexander Shpakovsky`) is a byline when another line can be the title
-            cands = [i for i in cands if not bp.is_name_like(blocks[i].live)] or cands
+            cands = [i for i in cands if not evidence.is_name_like(blocks[i].live)] or cands
         if prior_title:
             from rapidfuzz import fuzz
 
@@ -423,7 +315,7 @@ class Cleaner:
         such as "Dear Party Members!" opening a speech); take the date of the first dateline."""
         lead = first
         while lead > 0 and blocks[lead - 1].keep and not blocks[lead - 1].live.rstrip().endswith("?") \
-                and (bp.ends_sentence(blocks[lead - 1].live) or blocks[lead - 1].live.rstrip().endswith(",")):
+                and (evidence.ends_sentence(blocks[lead - 1].live) or blocks[lead - 1].live.rstrip().endswith(",")):
             lead -= 1
         zone = range(lead)
         datelines = [i for i in range(first) if blocks[i].date]
@@ -433,7 +325,7 @@ class Cleaner:
             b = blocks[i]
             if i == title or not b.keep:
                 continue
-            if bp.is_doubled(b.live) or (title is not None and i > title and bp.is_name_like(b.live)):
+            if evidence.is_doubled(b.live) or (title is not None and i > title and evidence.is_name_like(b.live)):
                 b.drop("byline")
             else:
                 b.drop("tagline" if title is not None and i < title else "header")
@@ -462,11 +354,11 @@ class Cleaner:
             if not b.keep:
                 links = links or self.pat.is_link_intro(b.text)
                 continue
-            if links and not b.prose and not bp.ends_sentence(b.live):
+            if links and not b.prose and not evidence.ends_sentence(b.live):
                 b.drop("related_link")
                 continue
             links = False
-            if not b.keep or b.prose or bp.ends_sentence(b.live) or not self.label_like(b.live):
+            if not b.keep or b.prose or evidence.ends_sentence(b.live) or not self.label_like(b.live):
                 continue
             if {i - 1, i + 1} & menu:
                 b.drop("navigation")  # a label among menu items is one too
@@ -480,12 +372,12 @@ class Cleaner:
             if not b.keep:
                 started = True
                 continue
-            if not started and not b.prose and bp.ends_sentence(b.live):
+            if not started and not b.prose and evidence.ends_sentence(b.live):
                 continue
             started = True
-            if bp.is_terse_list(b.live):
+            if evidence.is_terse_list(b.live):
                 b.drop("author_bio")
-            elif bp.is_doubled(b.live) or bp.is_name_like(b.live):
+            elif evidence.is_doubled(b.live) or evidence.is_name_like(b.live):
                 b.drop("byline")
             else:
                 b.drop("footer")
@@ -500,9 +392,9 @@ class Cleaner:
         is complete.
         """
         b = blocks[last]
-        if any(x.keep for x in blocks[last + 1:]) or not b.keep or not b.prose or bp.ends_sentence(b.live):
+        if any(x.keep for x in blocks[last + 1:]) or not b.keep or not b.prose or evidence.ends_sentence(b.live):
             return
-        sents = bp.sentence_spans(b.live)
+        sents = evidence.sentence_spans(b.live)
         keep = b.live[:sents[-1][0]].rstrip() if len(sents) > 1 else ""
         if self.prose(keep):
             b.hi = b.lo + len(keep)
@@ -513,7 +405,7 @@ class Cleaner:
             return
         # What is left would not be a paragraph: the whole line goes if the text before it is complete.
         prev = next((x for x in reversed(blocks[:last]) if x.keep), None)
-        if prev is None or bp.ends_sentence(prev.live):
+        if prev is None or evidence.ends_sentence(prev.live):
             b.drop("truncated")
 
     def inline_dateline(self, blocks: list[Block], first: int, last: int) -> None:
@@ -521,7 +413,7 @@ class Cleaner:
         b = next((x for x in blocks[first:last + 1] if x.keep and x.prose), None)
         if b is None:
             return
-        while (n := bp.inline_dateline(b.live)) and self.prose(b.live[n:]):
+        while (n := dates.inline_dateline(b.live)) and self.prose(b.live[n:]):
             b.lo += n
             b.lo_reason = "dateline"
 
@@ -531,112 +423,13 @@ class Cleaner:
         for b in blocks:
             if not b.keep:
                 continue
-            spans = bp.contact_spans(b.live)
+            spans = contacts.contact_spans(b.live)
             if not spans:
                 continue
             rest = b.live
             for s, e in reversed(spans):
                 rest = rest[:s] + rest[e:]
-            if not bp.LETTER_RE.search(rest) or (b.prose and not self.prose(rest)):
+            if not evidence.LETTER_RE.search(rest) or (b.prose and not self.prose(rest)):
                 b.drop("contact")  # mostly contact details: what is left would not stand as a paragraph
             else:
                 b.cuts += [(b.lo + s, b.lo + e, "contact") for s, e in spans]
-
-
-@register("clean.v1")
-class Clean(Stage):
-    """Remove boilerplate, references and duplicates; set ``meta.title``, ``meta.date``, ``meta.references``.
-
-    Keeps one MinHash signature per kept report across the stream to mark
-    syndicated copies (``status = "duplicate"``, ``meta.duplicate_of``).
-
-    Raises:
-        ConfigError: the pattern file is missing or malformed.
-    """
-
-    Params = CleanParams
-    parallel_safe = False  # the corpus-wide deduplication keeps signatures across reports: runs in the driver
-
-    def __init__(self, name, params, ctx):
-        super().__init__(name, params, ctx)
-        try:
-            self.patterns = bp.Patterns.load(params.patterns)
-        except (OSError, tomllib.TOMLDecodeError, re.error) as e:
-            raise ConfigError(f"{params.patterns}: cannot load boilerplate patterns ({e}); "
-                              f"fix the file or set stages.clean.patterns") from None
-        self.cleaner = Cleaner(params, self.patterns)
-        self.corpus = (CorpusDeduper(params.corpus_threshold, params.corpus_shingle_size, params.num_perm,
-                                     params.corpus_min_words) if params.corpus_duplicates else None)
-
-    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
-        return super().run(self._remember_cached(docs))
-
-    def _remember_cached(self, docs: Iterable[Document]) -> Iterator[Document]:
-        """Reports reused from an earlier run (pipeline.resume) are not cleaned again, but they were
-        kept then: later reports must still be compared with them, as in a fresh run."""
-        for doc in docs:
-            if doc.status == "cached" and self.corpus is not None:
-                self.corpus.check(doc.id, doc.text)
-                self.counts["dedup_from_earlier_run"] += 1
-            yield doc
-
-    def process(self, doc: Document) -> None:
-        if self.params.strip_markup:
-            self.counts["markup"] += self.strip_markup(doc)
-        if self.params.join_hard_wraps:
-            joins = bp.hard_wrap_joins(doc.text)
-            self.counts["hard_wrap"] += doc.apply([Change(s, e, " ", "hard_wrap") for s, e in joins], self.name)
-        prior_title = doc.meta.get("title") if isinstance(doc.meta.get("title"), str) else None
-        plan = self.cleaner.plan(doc.text, prior_title)
-        self.apply(doc, plan)
-        self.set_meta(doc, plan)
-        # Clean is a fixed point: a removal can change the evidence for another line (a new last
-        # paragraph, a new duplicate). Re-plan the result until nothing changes; on real reports
-        # the second plan finds nothing (counted as "second_pass" when it does).
-        for _ in range(self.params.max_passes - 1):
-            again = self.cleaner.plan(doc.text, doc.meta.get("title"))
-            if not again.removals():
-                break
-            self.counts["second_pass"] += 1
-            self.apply(doc, again)
-        if not doc.text.strip():
-            doc.status = "empty"
-            self.counts["empty"] += 1
-        elif self.corpus is not None:
-            kept = self.corpus.check(doc.id, doc.text)
-            if kept is not None:
-                doc.status = "duplicate"
-                doc.meta["duplicate_of"] = kept
-                self.counts["duplicate_report"] += 1
-
-    def apply(self, doc: Document, plan: Plan) -> None:
-        removals = plan.removals()
-        for _, _, reason in removals:
-            self.counts[reason] += 1
-        layout(doc, removals, self.name, self.params.redact_contacts)
-
-    def strip_markup(self, doc: Document, rounds: int = 5) -> int:
-        """Strip HTML/Markdown remnants until none is left (stripping can expose more)."""
-        n = 0
-        for _ in range(rounds):
-            changes = bp.markup_changes(doc.text)
-            if not changes:
-                break
-            n += doc.apply([Change(s, e, r, "markup") for s, e, r in changes], self.name)
-        return n
-
-    def set_meta(self, doc: Document, plan: Plan) -> None:
-        """Title, date (ISO) and references found in the text win over the input's metadata."""
-        if plan.title is not None or "title" not in doc.meta:
-            doc.meta["title"] = plan.title if plan.title is not None else doc.meta.get("title")
-        if plan.date:
-            doc.meta["date"] = plan.date
-        elif isinstance(doc.meta.get("date"), str):
-            iso = bp.parse_date(doc.meta["date"], tuple(self.params.date_languages))
-            if iso and iso != doc.meta["date"]:
-                doc.meta["date_text"] = doc.meta["date"]
-                doc.meta["date"] = iso
-        else:
-            doc.meta.setdefault("date", None)
-        if plan.references:
-            doc.meta["references"] = plan.references
