@@ -55,13 +55,63 @@ def test_meta_records_labels_data_hashes_versions_and_grouped_scores(trained):
     assert "grouped 2-fold CV over 4 reports" in card and "whole-report words (weights topic 1.5, stance 0.5)" in card
 
 
-def test_cv_folds_never_share_a_report():
-    from sklearn.model_selection import GroupKFold
+class _Spy:
+    """Wraps a model; records the reports and outlets it was fitted on and asked to predict."""
 
+    def __init__(self, inner, calls):
+        self.inner, self.calls, self.fitted = inner, calls, []
+
+    def fit(self, units, y):
+        self.fitted = units
+        self.inner.fit(units, y)
+        return self
+
+    def predict(self, units):
+        self.calls.append(({u.group for u in self.fitted}, {u.outlet for u in self.fitted},
+                           {u.group for u in units}, {u.outlet for u in units}))
+        return self.inner.predict(units)
+
+
+@pytest.fixture
+def spied(monkeypatch, tmp_path):
+    from pipeline.textcat import train as train_mod
+
+    calls = []
+    real = train_mod.new_model
+    monkeypatch.setattr(train_mod, "new_model", lambda *a, **k: _Spy(real(*a, **k), calls))
+    params = train_mod.load_train_config(write_config(tmp_path, outlet_curve=[1], outlet_curve_min_units=1))
+    lexicon = train_mod.read_lexicon(params.lexicon)
     units, topics, _ = load_units([str(DATA)])
-    groups = [u.group for u in units]
-    for tr, te in GroupKFold(n_splits=2).split(units, topics, groups):
-        assert not {groups[i] for i in tr} & {groups[i] for i in te}
+    lex_topics, _ = train_mod.lexicon_predict(units, train_mod.compile_lexicon(lexicon))
+    return train_mod, calls, params, lexicon, units, topics, lex_topics
+
+
+def test_report_folds_of_train_never_share_a_report(spied):
+    train_mod, calls, params, lexicon, units, topics, lex_topics = spied
+    train_mod.cross_validate(units, topics, ([], []), params, lex_topics, lexicon, "topic")
+    assert set().union(*(c[2] for c in calls)) == {u.group for u in units}  # every report is tested
+    for train_reports, _, test_reports, _ in calls:
+        assert test_reports and not train_reports & test_reports
+
+
+def test_outlet_folds_of_train_hold_each_outlet_out(spied):
+    train_mod, calls, params, lexicon, units, topics, lex_topics = spied
+    res = train_mod.outlet_cross_validate(units, topics, ([], []), params, lex_topics, lexicon, "topic")
+    # The fixture: 3 Tehran Times reports (22 + 18 + 17 units) and 1 AzerNews report (17 units).
+    assert {o: r["units"] for o, r in res["per_outlet"].items()} == {"tehrantimes": 57, "azernews": 17}
+    assert res["outlets"] == 2 and res["model"]["n"] == 74
+    held = [test_outlets for _, _, _, test_outlets in calls]
+    assert {"tehrantimes"} in held and {"azernews"} in held
+    for _, train_outlets, _, test_outlets in calls:
+        assert len(test_outlets) == 1 and not train_outlets & test_outlets
+
+
+def test_meta_leads_with_outlet_held_out_scores(trained):
+    tmp, meta, _ = trained
+    assert meta["outlets"] == {"tehrantimes": {"units": 57, "reports": 3}, "azernews": {"units": 17, "reports": 1}}
+    card = (tmp / "a" / "README.md").read_text(encoding="utf-8")
+    assert card.index("leave-one-outlet-out CV over 2 outlets") < card.index("report-grouped 2-fold CV")
+    assert "| tehrantimes | 57 |" in card
 
 
 def test_trained_models_use_the_report_features(trained):

@@ -45,6 +45,7 @@ class Unit:
         prev, next: neighbouring sentences of the same report ("" at the ends).
         ent_labels: labels of the entities inside the sentence.
         group: id of the report (for grouped cross-validation).
+        outlet: the outlet the report comes from (for outlet-held-out cross-validation).
         report: the whole text of its report (shared by its units; what the report is about
             says much about each sentence's topic).
     """
@@ -56,6 +57,17 @@ class Unit:
     ent_labels: tuple[str, ...] = ()
     group: str = ""
     report: str = ""
+    outlet: str = ""
+
+
+def outlet_of(rec: dict) -> str:
+    """The outlet of a record: ``meta.outlet``, else the file name of its ``source`` without the
+    extension (``../shared/corpus/unlabelled/tehrantimes.jsonl`` -> ``tehrantimes``), else ""."""
+    outlet = (rec.get("meta") or {}).get("outlet")
+    if outlet:
+        return str(outlet)
+    source = rec.get("source") or ""
+    return source.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0]
 
 
 def units_of_record(rec: dict) -> list[Unit]:
@@ -69,7 +81,7 @@ def units_of_record(rec: dict) -> list[Unit]:
         labels = tuple(e["label"] for e in ents if e["start"] >= s["start"] and e["end"] <= s["end"])
         prev = text[sents[i - 1]["start"]:sents[i - 1]["end"]] if i else ""
         nxt = text[sents[i + 1]["start"]:sents[i + 1]["end"]] if i + 1 < len(sents) else ""
-        out.append(Unit(st, heading, prev, nxt, labels, rec["id"], text))
+        out.append(Unit(st, heading, prev, nxt, labels, rec["id"], text, outlet_of(rec)))
         if is_heading(st):
             heading = st
     return out
@@ -102,7 +114,8 @@ class ReportTfidf(BaseEstimator, TransformerMixin):
     def fit(self, units: list[Unit], y=None):
         reports = list(dict.fromkeys(u.report for u in units))
         min_df = self.min_df if len(reports) > 1 else 1  # a single report: keep its words
-        max_df = self.max_df if len(reports) > 2 else 1.0
+        # Too few reports for both limits (3 reports: max_df 0.5 allows 1.5 < min_df 2): drop max_df.
+        max_df = self.max_df if isinstance(self.max_df, int) or self.max_df * len(reports) >= min_df else 1.0
         self.vectorizer_ = TfidfVectorizer(min_df=min_df, max_df=max_df, sublinear_tf=True).fit(reports)
         return self
 
