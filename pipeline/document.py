@@ -18,6 +18,21 @@ TOPICS = (
     "defense_security", "reconstruction_infrastructure", "culture_society", "environment", "other",
 )
 STANCES = ("FAVOR", "AGAINST", "NONE")
+
+
+class Status:
+    """The values of ``Document.status``, named once (as datatrove's ``StatHints``).
+
+    ``OK``: annotate it; ``CACHED``: annotated by an earlier run (``pipeline.resume``), passed
+    through; the others say why the later stages skip the report.
+    """
+
+    OK = "ok"
+    CACHED = "cached"
+    EMPTY = "empty"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+    ANNOTATED = (OK, CACHED)  # written to the outputs
 # The 18 OntoNotes 5 labels of spaCy's English pipelines.
 ENT_LABELS = (
     "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
@@ -134,7 +149,7 @@ class Document:
     edits: list[Edit] = field(default_factory=list)
     sents: list[Sentence] = field(default_factory=list)
     ents: list[Entity] = field(default_factory=list)
-    status: str = "ok"
+    status: str = Status.OK
     spacy_doc: Any = field(default=None, repr=False, compare=False)
     cached_record: Any = field(default=None, repr=False, compare=False)  # set when resumed from an earlier run
     _index: array = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
@@ -277,7 +292,7 @@ def from_record(rec: dict[str, Any], source_doc: Document) -> Document:
     meta = dict(rec.get("meta", {}))
     edits = [Edit(**e) for e in meta.get("edits", [])]
     doc = Document(id=rec["id"], source=rec.get("source", source_doc.source), raw=rec["text"], meta=meta,
-                   edits=edits, status="cached")
+                   edits=edits, status=Status.CACHED)
     doc.sents = [Sentence(s["start"], s["end"], s.get("topic", "other"), s.get("stance", "NONE"),
                           s.get("topic_probs", {}), s.get("stance_probs", {}), s.get("targets", []),
                           s.get("low_confidence", False)) for s in rec.get("sents", [])]

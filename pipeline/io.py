@@ -7,11 +7,12 @@ import hashlib
 import json
 import os
 import tempfile
+import tomllib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from pipeline.errors import FormatError, InputError, PipelineError
+from pipeline.errors import ConfigError, FormatError, InputError, PipelineError
 
 
 @contextmanager
@@ -107,3 +108,30 @@ def file_sha256(path: str | Path) -> str:
 
 def raw_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def read_toml(path: str | Path, what: str, fix: str) -> dict[str, Any]:
+    """Read a UTF-8 TOML file (stdlib ``tomllib``); every failure is one line naming the file.
+
+    Args:
+        path: the file.
+        what: what the file is, for messages (``"config file"``, ``"lexicon"``).
+        fix: what the user should do, appended to every message.
+
+    Raises:
+        ConfigError: the path is missing or a folder, unreadable, not UTF-8, or not valid TOML.
+    """
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} not found; {fix}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a {what} (a TOML file); {fix}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: {what} is not UTF-8 text (byte {e.start}: {e.reason}); "
+                          f"save it as UTF-8; {fix}") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read {what} ({e.strerror or e}); {fix}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: {what} is not valid TOML: {e}; {fix}") from None

@@ -65,4 +65,23 @@ def resolve(config: Config) -> Config:
             errors.append(explain(config.path, f"stages.{spec.name}", e, cls.Params))
     if errors:
         raise ConfigError("\n".join(errors))
+    check_order(config)
     return config
+
+
+def check_order(config: Config) -> None:
+    """Every attribute a stage ``requires`` must be ``assigns``-ed by an earlier stage of the config.
+
+    Raises:
+        ConfigError: names the stage, what it lacks and the registered stages that provide it.
+    """
+    available: set[str] = set()
+    for spec in config.stages:
+        cls = STAGES[spec.factory]
+        for need in getattr(cls, "requires", ()):
+            if need not in available:
+                providers = sorted({f.split(".")[0] for f, c in STAGES.items() if need in getattr(c, "assigns", ())})
+                raise ConfigError(f"{config.path}: stage {spec.name!r} needs {need}, which no stage before it sets; "
+                                  f"add {' or '.join(repr(p) for p in providers) or 'a stage that sets it'} before "
+                                  f"{spec.name!r} in pipeline.stages")
+        available.update(getattr(cls, "assigns", ()))

@@ -15,7 +15,7 @@ from typing import Iterable, Iterator
 from pipeline import __version__, registry
 from pipeline.config import Config, read_config
 from pipeline.errors import ConfigError
-from pipeline.document import Document, from_record
+from pipeline.document import Document, Status, from_record
 from pipeline.executors import run_body, split_stages
 from pipeline.io import write_json
 from pipeline.resume import ResumeCache, run_key
@@ -74,7 +74,7 @@ def chain_with_resume(stages: list[Stage], ctx: Context) -> Iterator[Document]:
 
     def reuse(docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
-            rec = ctx.resume.lookup(doc) if doc.status == "ok" else None
+            rec = ctx.resume.lookup(doc) if doc.status == Status.OK else None
             yield from_record(rec, doc) if rec is not None else doc
 
     return chain(stages[1:], reuse(stages[0]([])))
@@ -201,7 +201,7 @@ def run(config: Config) -> dict:
     body_stream = _Timed(run_body(body, chain_with_resume(head, ctx), config, ctx))
     for doc in _trimmed(_progress(chain(tail, body_stream), config.run.progress)):
         statuses[doc.status] += 1
-        if doc.status not in ("ok", "cached"):
+        if doc.status not in Status.ANNOTATED:
             skipped[doc.id] = doc.status
     elapsed = time.perf_counter() - t0
     own = own_times(head, ctx.timings)
@@ -215,8 +215,8 @@ def run(config: Config) -> dict:
         "stages": [{"name": s.name, "factory": s.factory} for s in stages],
         "versions": vers,
         "inputs": ctx.inputs,
-        "reports": {"total": sum(statuses.values()), "ok": statuses["ok"] + statuses["cached"],
-                    "from_earlier_run": statuses["cached"], "skipped": skipped},
+        "reports": {"total": sum(statuses.values()), "ok": statuses[Status.OK] + statuses[Status.CACHED],
+                    "from_earlier_run": statuses[Status.CACHED], "skipped": skipped},
         "counts": {name: dict(c) for name, c in ctx.stats.items()},
         "executor": {"kind": config.run.executor, "workers": config.run.workers if body else 1,
                      "in_workers": [s.name for s in body]},

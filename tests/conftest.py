@@ -1,20 +1,12 @@
-"""Shared fixtures: the repo root as working directory, a run context, tiny documents."""
+"""Shared fixtures: the repo root as working directory, a run context. Helpers live in tests/util.py."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 
 from pipeline.runner import load_config
-from pipeline.document import Document
 from pipeline.stages.base import Context
-
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-RAW = ROOT / "corpus" / "raw"
-SEED = RAW / "caspian-institute_2024-05-20_azerbaijan-belarus.txt"
+from tests.util import ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +23,3 @@ def config():
 @pytest.fixture
 def ctx(config, tmp_path):
     return Context(config=config, out_dir=tmp_path)
-
-
-def make_doc(text: str, doc_id: str = "t") -> Document:
-    return Document(id=doc_id, source=f"{doc_id}.txt", raw=text)

@@ -8,7 +8,9 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.document import ENT_LABELS, STANCES, TOPICS
 
-from .conftest import FIXTURES
+from tests.util import FIXTURES
+
+pytestmark = pytest.mark.model
 
 runner = CliRunner()
 
@@ -37,7 +39,7 @@ def outputs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("run")
     import os
 
-    from .conftest import ROOT
+    from tests.util import ROOT
 
     os.chdir(ROOT)
     res = run_cli(tmp)

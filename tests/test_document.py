@@ -4,7 +4,7 @@ import pytest
 
 from pipeline.document import Change, Document
 
-from .conftest import make_doc
+from tests.util import make_doc
 
 
 def test_apply_logs_raw_offsets_and_replays():
@@ -77,3 +77,14 @@ def test_contact_details_are_redacted_in_the_logged_removals():
     assert "info@caspian.institute" not in before and "767-81-36" not in before
     assert "_EMAIL_" in before and "_PHONE_" in before
     assert doc.reconstruct_raw() == raw  # the in-memory log is still exact
+
+
+def test_status_values_are_named_once():
+    from pipeline.document import Status, from_record
+
+    doc = make_doc("Baku and Minsk signed a deal.")
+    assert doc.status == Status.OK == "ok"
+    cached = from_record(doc.to_record(), doc)
+    assert cached.status == Status.CACHED == "cached" and cached.text == doc.text
+    assert Status.ANNOTATED == ("ok", "cached")
+    assert {Status.EMPTY, Status.DUPLICATE, Status.FAILED} == {"empty", "duplicate", "failed"}

@@ -9,7 +9,9 @@ from pipeline.executors import split_stages
 from pipeline.runner import build_stages, run
 from pipeline.stages.base import Context
 
-from .conftest import FIXTURES
+from tests.util import FIXTURES
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 
 def cfg(tmp_path, name, *extra):

@@ -13,7 +13,9 @@ from pipeline.runner import load_config
 from pipeline.runner import run
 from pipeline.formats.validate import check_record
 
-from .conftest import FIXTURES, RAW, ROOT
+from tests.util import FIXTURES, RAW, ROOT
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 
 def cfg(tmp_path, inputs, *extra):

@@ -14,7 +14,9 @@ from pipeline.errors import ConfigError, InputError
 from pipeline.stages.ingest import decode
 from pipeline.formats.validate import check_record
 
-from .conftest import RAW
+from tests.util import RAW
+
+pytestmark = pytest.mark.model
 
 runner = CliRunner()
 BODY = ("Belarus and Azerbaijan signed agreements on agriculture and tourism in Baku. "

@@ -88,6 +88,11 @@ def render_report(m: dict, images: list[str]) -> str:
         w.write(f"\nBaseline: {b['system']}.\n")
     w.write("\n## Summary\n\n")
     w.write(_md_table(["metric", *cols], [[label, m[k], *([b[k]] if b else [])] for k, label in FLAT_ROWS]))
+    for key, groups in m.get("by", {}).items():
+        w.write(f"\n## By {key}\n\n")
+        names = [k for k in next(iter(groups.values()), {}) if k not in ("reports", "sentences")]
+        w.write(_md_table([key, "reports", "sentences", *names],
+                          [[value, g["reports"], g["sentences"], *(g[k] for k in names)] for value, g in groups.items()]))
 
     w.write("\n## Entities (nervaluate, micro-averaged)\n\n")
     for name, sys_m in [("pipeline", m)] + ([("baseline", b)] if b else []):
@@ -172,3 +177,12 @@ def print_summary(metrics: dict) -> None:
     for k, label in FLAT_ROWS:
         table.add_row(label, _fmt(metrics[k]), *([_fmt(b[k])] if b else []))
     Console().print(table)
+    short = {"ents_f": "ents F1", "topic_macro_f": "topic F1", "stance_macro_f": "stance F1"}
+    for key, groups in metrics.get("by", {}).items():  # the full table is in report.md
+        sub = Table(title=f"by {key}")
+        sub.add_column(key, overflow="fold", min_width=12)
+        for col in ("reports", "sentences", *short.values()):
+            sub.add_column(col, justify="right")
+        for value, g in groups.items():
+            sub.add_row(value, str(g["reports"]), str(g["sentences"]), *(_fmt(g[k]) for k in short))
+        Console().print(sub)

@@ -47,6 +47,8 @@ from pipeline.nlp.patterns import BLOCK, load_patterns, pattern_files, read_labe
 PATTERNS_COMPONENT = "irnlp_entity_patterns"
 ANCHORS_COMPONENT = "irnlp_entity_anchors"
 RULES_COMPONENT = "irnlp_entity_rules"
+# What the ner stage runs (segment runs the rest of the shared pipeline), in pipeline order.
+NER_PIPES = (PATTERNS_COMPONENT, ANCHORS_COMPONENT, "ner", RULES_COMPONENT)
 MATCHES_KEY = "irnlp_matches"
 ANCHORS_KEY = "irnlp_anchors"
 DEFERRED_KEY = "irnlp_deferred"

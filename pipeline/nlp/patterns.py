@@ -14,18 +14,15 @@ from pipeline.errors import ConfigError
 from pipeline.io import read_jsonl
 
 
-ROOT = Path(__file__).resolve().parents[2]
 BLOCK = "BLOCK"  # pattern label: the match is never (part of) an entity
 TRIM_SEP = "|trim="  # a pattern's ``trim`` travels in its id: "<id>|trim=<left>,<right>"
 
 
 # --- pattern files ---------------------------------------------------------------
 def resolve(path: str) -> Path:
-    """A config path: as given (relative to the working directory), else relative to the project root."""
-    p = Path(path)
-    if p.exists() or p.is_absolute():
-        return p
-    return ROOT / p
+    """A config path, relative to the working directory like every path of a config (see
+    :mod:`pipeline.config`)."""
+    return Path(path)
 
 
 def pattern_files(paths: Iterable[str]) -> list[Path]:

@@ -8,6 +8,7 @@ Documents whose ``status`` is not ``"ok"`` pass through untouched.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterable, Iterator
 
 from pipeline.config import Config, Params
-from pipeline.document import Document
+from pipeline.document import Document, Status
 from pipeline.errors import PipelineError
 from pipeline.nlp.load import load_nlp
 
@@ -48,6 +49,11 @@ class Stage:
 
     factory: ClassVar[str] = ""
     Params: ClassVar[type[Params]] = Params
+    # What the stage reads from and writes on a Document (as spaCy's ``requires``/``assigns``):
+    # ``text``, ``sents``, ``ents``, ``spacy_doc``, ``sents.topic``, ``meta.title``... The registry checks,
+    # when a config is loaded, that every name a stage requires is assigned by an earlier stage.
+    requires: ClassVar[tuple[str, ...]] = ()
+    assigns: ClassVar[tuple[str, ...]] = ()
     # Whether documents can go through this stage in any worker, independently of
     # each other (False for sources and for stages with cross-document state).
     parallel_safe: ClassVar[bool] = True
@@ -76,7 +82,7 @@ class Stage:
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
-            if doc.status == "ok":
+            if doc.status == Status.OK:
                 self.guarded(doc)
             else:
                 self.counts["skipped"] += 1
@@ -94,8 +100,40 @@ class Stage:
                 raise
             self.fail(doc, e)
 
+    def pipe_guarded(self, nlp, pairs: list[tuple[Any, Document]], **pipe_kw) -> list[tuple[Any, Document]]:
+        """``nlp.pipe(pairs, as_tuples=True)`` over one batch, with the guard of :meth:`guarded`.
+
+        spaCy runs a batch at once, so one report that breaks a component would stop the run:
+        the batch is then run again report by report, and only the report that fails again is
+        marked ``failed`` (unless ``run.strict``). Returns ``(spaCy Doc or None, document)`` pairs.
+        """
+        try:
+            return list(nlp.pipe(pairs, as_tuples=True, **pipe_kw))
+        except PipelineError:
+            raise
+        except Exception:  # noqa: BLE001 - find the report that breaks the batch
+            if self.ctx.config.run.strict:
+                raise
+        out = []
+        for item, doc in pairs:
+            try:
+                out += list(nlp.pipe([(item, doc)], as_tuples=True, **pipe_kw))
+            except PipelineError:
+                raise
+            except Exception as e:  # noqa: BLE001 - one bad report must not stop the corpus
+                self.fail(doc, e)
+                out.append((None, doc))
+        return out
+
+    @staticmethod
+    def batches(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
+        """Consecutive lists of ``size`` documents (the last one shorter)."""
+        it = iter(docs)
+        while batch := list(itertools.islice(it, size)):
+            yield batch
+
     def fail(self, doc: Document, err: Exception) -> None:
-        doc.status = "failed"
+        doc.status = Status.FAILED
         doc.spacy_doc = None
         self.counts["failed"] += 1
         self.ctx.failures.append({"path": doc.source, "id": doc.id, "stage": self.name,

@@ -28,13 +28,22 @@ from pipeline.config import Params
 from pipeline.document import STANCES, TOPICS, Document
 from pipeline.errors import ModelError
 from pipeline.stages.base import Stage
-from pipeline.textcat.lexicon import LexiconParams, compile_lexicon, count, is_heading, load_lexicon
+from pipeline.textcat.lexicon import LexiconParams, compile_lexicon, count, load_lexicon
 from pipeline.textcat.model import load_model, predict_proba, read_meta
-from pipeline.textcat.features import units_of_record
+from pipeline.textcat.features import is_heading, units_of_record
 
 
 class LexiconClassifier(Stage):
+    """``lexicon.v1`` (also ``classify.v1``): the transparent baseline, a topic and a stance per sentence
+    from term hits.
+
+    Params: :class:`~pipeline.textcat.lexicon.LexiconParams`. Method: keyword lexicon (a TOML file);
+    stance labels as SemEval-2016 Task 6 (Mohammad et al. 2016).
+    """
+
     Params = LexiconParams
+    requires = ("sents",)
+    assigns = ("sents.topic", "sents.stance")
 
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
@@ -112,7 +121,16 @@ def targets_for(doc: Document, start: int, end: int, stance: str, lex: dict) -> 
 
 
 class SklearnClassifier(Stage):
+    """``sklearn.v1``: a topic, a stance, their probabilities, a low-confidence flag and stance targets
+    per sentence, from the trained models of ``model_dir``.
+
+    Params: :class:`SklearnParams`. Method: TF-IDF n-grams, context and lexicon features with a
+    class-weighted logistic regression (scikit-learn; :mod:`pipeline.textcat`).
+    """
+
     Params = SklearnParams
+    requires = ("sents",)
+    assigns = ("sents.topic", "sents.stance", "sents.targets")
 
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)

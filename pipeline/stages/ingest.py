@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from pipeline.config import Params
-from pipeline.document import Document
+from pipeline.document import Document, Status
 from pipeline.errors import InputError
 from pipeline.io import expand_paths, raw_sha256
 from pipeline.stages.base import Stage
@@ -101,9 +101,14 @@ def file_hash(data: bytes) -> str:
 
 
 class Ingest(Stage):
-    """Source stage: passes through incoming documents, then yields one per report read."""
+    """``ingest.v1``: the source stage; passes through incoming documents, then yields one per report read.
+
+    Params: :class:`IngestParams`. Method: plain text decoded with charset-normalizer, HTML main text
+    with trafilatura (Barbaresi 2021), JSONL records as given.
+    """
 
     Params = IngestParams
+    assigns = ("text",)
     parallel_safe = False  # a source: reads the inputs in the driver
 
     def __init__(self, *a, **kw):
@@ -137,7 +142,7 @@ class Ingest(Stage):
                 seen.add(doc.id)
                 doc.meta["input_sha256"] = raw_sha256(doc.raw)  # the resume key of this report
                 if not doc.raw.strip():
-                    doc.status = "empty"
+                    doc.status = Status.EMPTY
                     self.counts["empty"] += 1
                 yield doc
 

@@ -16,9 +16,9 @@ from typing import Iterable, Iterator
 from rapidfuzz import fuzz
 
 from pipeline.config import Params
-from pipeline.document import Document, Entity
+from pipeline.document import Document, Entity, Status
 from pipeline.stages.base import Stage
-from pipeline.nlp.entities import ANCHORS_KEY, Mention, abbreviates, get_ner_nlp
+from pipeline.nlp.entities import ANCHORS_KEY, NER_PIPES, Mention, abbreviates, get_ner_nlp
 
 
 # --- canonical names -----------------------------------------------------------
@@ -132,25 +132,43 @@ class NerParams(Params):
 
 
 class Ner(Stage):
+    """``ner.v1``: OntoNotes entities (``doc.ents``) with canonical names and ``meta.entities``.
+
+    Params: :class:`NerParams`. Method: spaCy's transition-based NER (``en_core_web_sm``) between the
+    pattern, anchor and span-rule components of :mod:`pipeline.nlp.entities`; canonical names by
+    surname and fuzzy matching (rapidfuzz).
+    """
+
     Params = NerParams
+    requires = ("text",)  # parses the text itself when segment did not run
+    assigns = ("ents", "meta.entities")
 
     def __init__(self, name, params, ctx):
         super().__init__(name, params, ctx)
         seg = ctx.config.stage("segment")
         boundary = seg.params.boundary_config() if seg is not None and hasattr(seg.params, "boundary_config") else {}
-        # Added at construction, before any stage runs, so that segment's nlp.pipe already has them.
+        # Added at construction, before any stage runs; segment leaves them to this stage (NER_PIPES).
         self.nlp = get_ner_nlp(ctx.config.run.model, params.patterns, params.heads, params.titles,
                                params.last_word_labels, **boundary)
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
-        for doc in docs:
-            if doc.status == "ok":
-                if doc.spacy_doc is None:
-                    doc.spacy_doc = self.nlp(doc.text)
-                self.guarded(doc)
-            else:
-                self.counts["skipped"] += 1
-            yield doc
+        size = self.params.batch_size or self.ctx.config.run.batch_size
+        others = [p for p in self.nlp.pipe_names if p not in NER_PIPES]
+        for batch in self.batches(docs, size):
+            todo = [d for d in batch if d.status == Status.OK]
+            # segment's Doc gets only the entity components; without segment, the whole pipeline runs here
+            parsed = [(d.spacy_doc, d) for d in todo if d.spacy_doc is not None]
+            unparsed = [(d.text, d) for d in todo if d.spacy_doc is None]
+            for sdoc, doc in self.pipe_guarded(self.nlp, parsed, batch_size=size, disable=others):
+                doc.spacy_doc = sdoc
+            for sdoc, doc in self.pipe_guarded(self.nlp, unparsed, batch_size=size):
+                doc.spacy_doc = sdoc
+            for doc in batch:
+                if doc.status == Status.OK:
+                    self.guarded(doc)
+                else:
+                    self.counts["skipped"] += 1
+                yield doc
 
     def process(self, doc: Document) -> None:
         sdoc = doc.spacy_doc

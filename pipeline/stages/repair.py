@@ -541,9 +541,15 @@ def load_gazetteer(path: str) -> tuple[str, ...]:
 
 # --- the stage ------------------------------------------------------------------
 class Repair(Stage):
-    """Apply the repairs in order, repeated until nothing changes (``max_passes``)."""
+    """``repair.v1``: apply the repairs in order, repeated until nothing changes (``max_passes``).
+
+    Params: :class:`RepairParams`. Methods: ftfy (Speer 2019) for UTF-8 mojibake, a guarded code-page
+    re-decoder, Unicode NFC, and misspelt names by OSA (Damerau) distance (rapidfuzz).
+    """
 
     Params = RepairParams
+    requires = ("text",)
+    assigns = ("text",)
 
     def steps(self) -> list[Callable[[str], list[Change]]]:
         p = self.params

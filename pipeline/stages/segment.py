@@ -13,9 +13,10 @@ from typing import Iterable, Iterator
 from spacy.tokens import Doc
 
 from pipeline.config import Params
-from pipeline.document import Document
+from pipeline.document import Document, Status
 from pipeline.stages.base import Stage
 from pipeline.nlp.boundaries import ABBREVIATIONS, SPEECH_VERBS
+from pipeline.nlp.entities import NER_PIPES
 from pipeline.nlp.load import get_nlp, sentences_of
 
 
@@ -65,7 +66,16 @@ def pieces(text: str, size: int) -> list[str]:
 
 
 class Segment(Stage):
+    """``segment.v1``: sentence units of the clean text (``doc.sents``), the spaCy ``Doc`` for later stages.
+
+    Params: :class:`SegmentParams`. Method: spaCy's dependency parser (``en_core_web_sm``) with the
+    boundary component of :mod:`pipeline.nlp.boundaries` placed before it; the entity components are
+    left to the ner stage.
+    """
+
     Params = SegmentParams
+    requires = ("text",)
+    assigns = ("sents", "spacy_doc")
 
     def __init__(self, name, params, ctx):
         super().__init__(name, params, ctx)
@@ -80,20 +90,28 @@ class Segment(Stage):
             return None
 
         self.counts["parsed_in_pieces"] += 1
-        parts = list(self.nlp.pipe(pieces(doc.text, self.params.piece_chars)))
+        parts = [sdoc for sdoc, _ in self.pipe_guarded(self.nlp, [(p, doc) for p in pieces(doc.text, self.params.piece_chars)],
+                                                        disable=self.ner_pipes())]
+        if doc.status != Status.OK:
+            return None
         return Doc.from_docs(parts, ensure_whitespace=False)
 
+    def ner_pipes(self) -> list[str]:
+        """The entity components, run by the ner stage (see :data:`pipeline.nlp.entities.NER_PIPES`)."""
+        return [p for p in NER_PIPES if p in self.nlp.pipe_names]
+
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
-        batch = self.params.batch_size or self.ctx.config.run.batch_size
+        size = self.params.batch_size or self.ctx.config.run.batch_size
         limit = self.params.piece_chars
-        pairs = ((d.text if d.status == "ok" and len(d.text) <= limit else "", d) for d in docs)
-        for sdoc, doc in self.nlp.pipe(pairs, as_tuples=True, batch_size=batch):
-            if doc.status == "ok" and len(doc.text) > limit:
-                sdoc = self.parse_long(doc)
-            if doc.status == "ok":
-                doc.spacy_doc = sdoc
-                doc.sents = sentences_of(sdoc)
-                self.counts["sentences"] += len(doc.sents)
-            else:
-                self.counts["skipped"] += 1
-            yield doc
+        for batch in self.batches(docs, size):
+            pairs = [(d.text if d.status == Status.OK and len(d.text) <= limit else "", d) for d in batch]
+            for sdoc, doc in self.pipe_guarded(self.nlp, pairs, batch_size=size, disable=self.ner_pipes()):
+                if doc.status == Status.OK and len(doc.text) > limit:
+                    sdoc = self.parse_long(doc)
+                if doc.status == Status.OK:
+                    doc.spacy_doc = sdoc
+                    doc.sents = sentences_of(sdoc)
+                    self.counts["sentences"] += len(doc.sents)
+                else:
+                    self.counts["skipped"] += 1
+                yield doc

@@ -22,7 +22,7 @@ from typing import Iterable, Iterator
 from pydantic import Field, field_validator
 
 from pipeline.config import Params
-from pipeline.document import Document
+from pipeline.document import Document, Status
 from pipeline.stages.base import Stage
 from pipeline.writers import Writer
 
@@ -87,7 +87,14 @@ def build_writers(params: WriteParams, stage: "Write") -> list[Writer]:
 
 
 class Write(Stage):
+    """``write.v1``: the outputs of a run (JSONL, DocBin, tables, key terms, HTML; docs/outputs.md).
+
+    Params: :class:`WriteParams`. Methods: spaCy ``DocBin``; key terms by SGRank (Danesh et al. 2015;
+    textacy).
+    """
+
     Params = WriteParams
+    requires = ("text",)
     # Files, the DocBin and the HTML index gather every report: run once, in the driver.
     parallel_safe = False
     sink = True
@@ -117,8 +124,8 @@ class Write(Stage):
             for w in writers:
                 w.open(stack)
             for doc in docs:
-                if doc.status in ("ok", "cached"):
-                    cached = doc.status == "cached"  # annotated by an earlier run (pipeline.resume)
+                if doc.status in Status.ANNOTATED:
+                    cached = doc.status == Status.CACHED  # annotated by an earlier run (pipeline.resume)
                     sdoc = self.spacy_doc(doc, needs_tags and not cached) if needs_doc else None
                     if not cached:
                         for w in writers:

@@ -31,7 +31,9 @@ HEADING_MAX_CHARS = 120
 
 
 def is_heading(text: str) -> bool:
-    """A title or heading: a short unit without final sentence punctuation."""
+    """A title or heading: a short unit (under ``HEADING_MAX_CHARS``) that ends without sentence
+    punctuation, a closing quote or a colon (``Key points:`` opens a list). The one rule of the trained
+    features, the units' section context and the ``lexicon.v1`` topic carry-over."""
     return len(text) < HEADING_MAX_CHARS and not text.rstrip().endswith((".", "!", "?", "»", "”", '"', ":", ";"))
 
 

@@ -6,14 +6,13 @@ Used as features by the trained models and alone by the transparent ``lexicon.v1
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import lru_cache
-from pathlib import Path
 
 
 from pipeline.config import Params
 from pipeline.document import TOPICS
 from pipeline.errors import ConfigError
+from pipeline.io import read_toml
 
 
 class LexiconParams(Params):
@@ -29,10 +28,7 @@ def read_lexicon(path: str) -> dict:
     Raises:
         ConfigError: missing file, or a topic/stance name outside the guidelines' labels.
     """
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read lexicon ({e}); set stages.classify.lexicon to a valid TOML file") from None
+    data = read_toml(path, "lexicon", "set stages.classify.lexicon (or train.lexicon) to a lexicon TOML file")
     bad = set(data.get("topics", {})) - set(TOPICS)
     if bad:
         raise ConfigError(f"{path}: unknown topic(s) {sorted(bad)} (allowed: {', '.join(TOPICS)})")
@@ -60,8 +56,3 @@ def compile_lexicon(data: dict) -> dict:
 
 def count(rx, text: str) -> int:
     return len(rx.findall(text)) if rx else 0
-
-
-def is_heading(text: str) -> bool:
-    """A title or heading: one short line without a final full stop."""
-    return len(text) < 120 and not text.rstrip().endswith((".", "!", "?", "»", "”", '"'))

@@ -21,7 +21,6 @@ import logging
 import platform
 import random
 import time
-import tomllib
 from collections import Counter
 from importlib import metadata
 from pathlib import Path
@@ -36,7 +35,7 @@ from pipeline import __version__
 from pipeline.config import Params, explain
 from pipeline.document import STANCES, TOPICS
 from pipeline.errors import ConfigError
-from pipeline.io import atomic_open, expand_paths, file_sha256, read_jsonl, write_json
+from pipeline.io import atomic_open, expand_paths, file_sha256, read_jsonl, read_toml, write_json
 from pipeline.textcat.features import Unit, make_pipeline, units_of_record
 from pipeline.textcat.lexicon import compile_lexicon, count, read_lexicon
 from pipeline.textcat.model import save_model
@@ -91,12 +90,7 @@ class TrainParams(Params):
 
 def load_train_config(path: str | Path) -> TrainParams:
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: training config not found; see config/train.toml") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    data = read_toml(path, "training config", "see config/train.toml")
     if set(data) != {"train"}:
         raise ConfigError(f"{path}: expected exactly one [train] table, found {sorted(data)}")
     try:

@@ -30,7 +30,7 @@ from html import escape
 from typing import Iterable, Iterator
 
 from pipeline import __version__
-from pipeline.document import ENT_LABELS, STANCES, TOPICS, Document, Sentence
+from pipeline.document import Document, ENT_LABELS, STANCES, Sentence, Status, TOPICS
 from pipeline.writers import Writer, swap_in, temp_folder
 
 FOLDER = "report"
@@ -68,8 +68,9 @@ mark.entity { color: #111; -webkit-box-decoration-break: clone; box-decoration-b
 
 
 def slug(report_id: str, taken: set[str]) -> str:
-    """A file name for a report page: safe characters only, unique within the run."""
-    base = re.sub(r"[^A-Za-z0-9._-]+", "-", report_id).strip(".-")[:100] or "report"
+    """A file name for a report page, unique within the run: letters and digits of any script, ``.``,
+    ``_`` and ``-``; every other run of characters (separators, punctuation, spaces) becomes one hyphen."""
+    base = re.sub(r"[^\w.-]+", "-", report_id).strip(".-_")[:100] or "report"
     name, n = base, 2
     while name.lower() in taken:
         name, n = f"{base}-{n}", n + 1
@@ -296,7 +297,7 @@ class IndexTotals:
     counts: Counter = field(default_factory=Counter)  # TOTALS -> sum over annotated reports
 
     def add(self, r: Summary) -> None:
-        if r.status != "ok":
+        if r.status != Status.OK:
             self.skipped += 1
             return
         self.ok += 1
@@ -374,8 +375,8 @@ def index_page(run: str, reports: list[Summary], topic_terms: dict[str, list[dic
     totals = IndexTotals()
     for r in reports:
         totals.add(r)
-    ok = "\n".join(report_row(r) for r in reports if r.status == "ok")
-    skipped = "\n".join(skipped_row(r) for r in reports if r.status != "ok")
+    ok = "\n".join(report_row(r) for r in reports if r.status == Status.OK)
+    skipped = "\n".join(skipped_row(r) for r in reports if r.status != Status.OK)
     return "".join(index_chunks(run, totals, topic_terms, [ok], [skipped]))
 
 
@@ -400,7 +401,7 @@ class HtmlWriter(Writer):
 
     def _note(self, r: Summary) -> None:
         self.totals.add(r)
-        if r.status == "ok":
+        if r.status == Status.OK:
             self.rows.write(report_row(r) + "\n")
         else:
             self.skipped.write(skipped_row(r) + "\n")

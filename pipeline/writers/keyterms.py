@@ -42,7 +42,7 @@ from collections import Counter, defaultdict
 from contextlib import ExitStack, closing
 from typing import Iterator
 
-from pipeline.document import Document
+from pipeline.document import Document, Status
 from pipeline.io import atomic_open
 from pipeline.writers import Writer
 
@@ -177,7 +177,7 @@ class KeytermWriter(Writer):
     def add(self, doc: Document, record: dict, sdoc) -> None:
         # The terms travel in the record's meta. A report reused from an earlier run (not annotated
         # again, so without a tagged Doc) lists its stored terms, but adds nothing to the topic sums.
-        if doc.status == "cached":
+        if doc.status == Status.CACHED:
             self._spool(doc.id, record.get("meta", {}).get("keyterms") or [])
 
     def topics(self) -> dict[str, list[dict]]:

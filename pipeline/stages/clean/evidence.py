@@ -19,9 +19,9 @@ from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
-import tomllib
 
 from pipeline.contacts import contact_spans
+from pipeline.io import read_toml
 
 WORD_RE = re.compile(r"\w+")
 LETTER_RE = re.compile(r"[^\W\d_]")
@@ -159,7 +159,7 @@ class Patterns:
         """Read and compile a pattern file.
 
         Raises:
-            FileNotFoundError, tomllib.TOMLDecodeError, re.error: a missing or malformed file.
+            ConfigError: a missing or malformed file; re.error: a bad pattern.
         """
         return _load_patterns(str(path))
 
@@ -198,7 +198,7 @@ class Patterns:
 
 @lru_cache(maxsize=8)
 def _load_patterns(path: str) -> Patterns:
-    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    data = read_toml(path, "boilerplate pattern file", "fix the file or set stages.clean.patterns")
     nav = data.get("navigation", {})
     rules = {}
     for table, reason in Patterns.TABLES:

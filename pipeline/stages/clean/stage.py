@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from typing import Iterable, Iterator
 
 from pydantic import Field
 
 from pipeline.config import Params
-from pipeline.document import Change, Document
+from pipeline.document import Change, Document, Status
 from pipeline.errors import ConfigError
 from pipeline.stages.base import Stage
 from pipeline import contacts
@@ -92,7 +91,12 @@ class CleanParams(Params):
 
 
 class Clean(Stage):
-    """Remove boilerplate, references and duplicates; set ``meta.title``, ``meta.date``, ``meta.references``.
+    """``clean.v1``: remove boilerplate, references and duplicates; set ``meta.title``, ``meta.date``,
+    ``meta.references``.
+
+    Params: :class:`CleanParams`. Methods: line-shape evidence after jusText (Pomikálek 2011) and
+    trafilatura, pattern lists as data, dateparser for datelines, MinHash LSH (Broder 1997; datasketch)
+    for near-duplicate paragraphs and reports.
 
     Keeps one MinHash signature per kept report across the stream to mark
     syndicated copies (``status = "duplicate"``, ``meta.duplicate_of``).
@@ -102,13 +106,15 @@ class Clean(Stage):
     """
 
     Params = CleanParams
+    requires = ("text",)
+    assigns = ("text", "meta.title", "meta.date", "meta.references")
     parallel_safe = False  # the corpus-wide deduplication keeps signatures across reports: runs in the driver
 
     def __init__(self, name, params, ctx):
         super().__init__(name, params, ctx)
         try:
             self.patterns = evidence.Patterns.load(params.patterns)
-        except (OSError, tomllib.TOMLDecodeError, re.error) as e:
+        except re.error as e:
             raise ConfigError(f"{params.patterns}: cannot load boilerplate patterns ({e}); "
                               f"fix the file or set stages.clean.patterns") from None
         self.cleaner = Cleaner(params, self.patterns)
@@ -122,7 +128,7 @@ class Clean(Stage):
         """Reports reused from an earlier run (pipeline.resume) are not cleaned again, but they were
         kept then: later reports must still be compared with them, as in a fresh run."""
         for doc in docs:
-            if doc.status == "cached" and self.corpus is not None:
+            if doc.status == Status.CACHED and self.corpus is not None:
                 self.corpus.check(doc.id, doc.text)
                 self.counts["dedup_from_earlier_run"] += 1
             yield doc
@@ -147,12 +153,12 @@ class Clean(Stage):
             self.counts["second_pass"] += 1
             self.apply(doc, again)
         if not doc.text.strip():
-            doc.status = "empty"
+            doc.status = Status.EMPTY
             self.counts["empty"] += 1
         elif self.corpus is not None:
             kept = self.corpus.check(doc.id, doc.text)
             if kept is not None:
-                doc.status = "duplicate"
+                doc.status = Status.DUPLICATE
                 doc.meta["duplicate_of"] = kept
                 self.counts["duplicate_report"] += 1
 

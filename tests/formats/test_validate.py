@@ -10,7 +10,9 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.formats.validate import check_record, validate_file
 
-from .conftest import FIXTURES, ROOT
+from tests.util import FIXTURES, ROOT
+
+pytestmark = pytest.mark.model
 
 EVAL = FIXTURES / "eval"
 

@@ -7,7 +7,7 @@ import pytest
 from pipeline.errors import InputError
 from pipeline.stages.ingest import Ingest, IngestParams, expand_paths
 
-from .conftest import FIXTURES, SEED
+from tests.util import FIXTURES, SEED
 
 SENTENCE = "Президент Беларуси посетил Баку 20 мая 2024 года, и стороны подписали соглашения о сотрудничестве."
 

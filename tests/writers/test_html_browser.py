@@ -19,9 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.util import fixture_doc
 from pipeline.writers.html import HtmlWriter
 
-from .test_writers import fixture_doc
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CONSOLE_RE = re.compile(r":CONSOLE[:(]\d*\)?\] (.*)")

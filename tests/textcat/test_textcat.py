@@ -11,7 +11,9 @@ from pipeline.textcat.features import ReportTfidf, Unit, units_of_record
 from pipeline.textcat.model import load_model
 from pipeline.textcat.train import load_units, train
 
-from .conftest import FIXTURES
+from tests.util import FIXTURES
+
+pytestmark = pytest.mark.slow
 
 DATA = FIXTURES / "textcat" / "train_small.jsonl"
 
@@ -201,7 +203,7 @@ def test_models_from_another_scikit_learn_release_are_refused(trained, tmp_path)
 
 
 def test_shipped_models_were_not_trained_on_the_gold_set():
-    from .conftest import ROOT
+    from tests.util import ROOT
 
     meta = json.loads((ROOT / "models" / "textcat" / "meta.json").read_text())
     assert meta["params"]["heldout"] and not set(meta["data"]) & set(meta["params"]["heldout"])
@@ -212,3 +214,20 @@ def test_shipped_models_were_not_trained_on_the_gold_set():
             rec = json.loads(line)
             long_units = [rec["text"][s["start"]:s["end"]] for s in rec["sents"] if s["end"] - s["start"] > 60]
             assert long_units and not [u for u in long_units if u in train_text], rec["id"]
+
+
+@pytest.mark.parametrize("first, heading", [("Oil and gas", True), ("Oil and gas:", False),
+                                            ("Oil and gas prices rose.", False)])
+def test_one_heading_rule_for_the_lexicon_stage_and_the_trained_features(ctx, first, heading):
+    from pipeline.document import Document, Sentence
+    from pipeline.stages.classify import LexiconClassifier
+    from pipeline.textcat.lexicon import LexiconParams
+
+    text = f"{first}\n\nThe sides met again."
+    rec = {"id": "h", "text": text, "sents": [{"start": 0, "end": len(first)}, {"start": len(first) + 2, "end": len(text)}]}
+    assert units_of_record(rec)[1].heading == (first if heading else "")
+    doc = Document(id="h", source="h.txt", raw=text)
+    doc.sents = [Sentence(0, len(first)), Sentence(len(first) + 2, len(text))]
+    LexiconClassifier("classify", LexiconParams(lexicon="config/lexicon.toml"), ctx).process(doc)
+    # "The sides met again." has no topic term: it takes its heading's topic, or "other" without one.
+    assert [s.topic for s in doc.sents] == ["energy", "energy" if heading else "other"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -12,7 +13,9 @@ from pipeline.document import Document
 from pipeline.stages.base import Context
 from pipeline.stages.repair import Repair, RepairParams
 
-from .conftest import ROOT
+from tests.util import ROOT
+
+pytestmark = pytest.mark.model
 
 STAGE = Repair("repair", RepairParams(), Context(load_config(ROOT / "config" / "default.toml"), Path("unused")))
 
