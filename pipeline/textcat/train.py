@@ -36,7 +36,7 @@ from pipeline.config import Params, explain
 from pipeline.document import STANCES, TOPICS
 from pipeline.errors import ConfigError
 from pipeline.io import atomic_open, expand_paths, file_sha256, read_jsonl, read_toml, write_json
-from pipeline.textcat.features import Unit, make_pipeline, units_of_record
+from pipeline.textcat.features import Unit, make_pipeline, outlet_of, units_of_record
 from pipeline.textcat.lexicon import compile_lexicon, count, read_lexicon
 from pipeline.textcat.model import save_model
 
@@ -324,6 +324,8 @@ def train(config_path: str | Path) -> dict[str, Any]:
     outlets = Counter(u.outlet for u in units)
     meta["outlets"] = {o: {"units": n, "reports": len({u.group for u in units if u.outlet == o})}
                        for o, n in outlets.most_common()}
+    # The cross-validation groups, per training file: reports of each outlet (meta.outlet, else the source's name).
+    meta["data_outlets"] = {p: dict(Counter(outlet_of(rec) for _, rec in read_jsonl(p)).most_common()) for p in params.data}
     for task, y, lex_pred, wy in (("topic", topics, lex_topics, weak[1]), ("stance", stances, lex_stances, weak[2])):
         if len(outlets) >= 2:
             meta.setdefault("outlet_cv", {})[task] = outlet_cross_validate(

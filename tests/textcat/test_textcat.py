@@ -111,6 +111,7 @@ def test_outlet_folds_of_train_hold_each_outlet_out(spied):
 def test_meta_leads_with_outlet_held_out_scores(trained):
     tmp, meta, _ = trained
     assert meta["outlets"] == {"tehrantimes": {"units": 57, "reports": 3}, "azernews": {"units": 17, "reports": 1}}
+    assert meta["data_outlets"] == {str(DATA): {"tehrantimes": 3, "azernews": 1}}
     card = (tmp / "a" / "README.md").read_text(encoding="utf-8")
     assert card.index("leave-one-outlet-out CV over 2 outlets") < card.index("report-grouped 2-fold CV")
     assert "| tehrantimes | 57 |" in card
