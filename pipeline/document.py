@@ -242,21 +242,23 @@ class Document:
         return text
 
     # --- output ----------------------------------------------------------
-    def to_record(self, with_edits: bool = True, redact_contacts: bool = True) -> dict[str, Any]:
+    def to_record(self, with_edits: bool = True) -> dict[str, Any]:
         """The JSONL record of the annotation guidelines (section 4).
 
         Extra keys beyond the guidelines: per sentence the probabilities and a
         low-confidence flag, per entity the canonical name, and in ``meta`` the
-        ``status`` and (optionally) the full edit log. With ``redact_contacts``,
-        e-mails and phone numbers in the logged ``before`` texts of removals are
-        replaced (``_EMAIL_``, ``_PHONE_``): contact details never reach an output,
-        at the price of an exact replay of those edits.
+        ``status`` and (optionally) the full edit log. The log is lossless: replaying
+        it backwards on ``text`` gives the raw input. Only when the clean stage was
+        told to redact contact details (``meta["redacted_contacts"]``) are e-mails and
+        phone numbers in the logged ``before`` texts of removals replaced (``_EMAIL_``,
+        ``_PHONE_``): then they never reach an output, and that report can no longer
+        be replayed (the run's manifest lists it under ``reports.not_replayable``).
         """
         meta = dict(self.meta)
         meta["status"] = self.status
         if with_edits:
             meta["edits"] = [asdict(e) for e in self.edits]
-            if redact_contacts:
+            if self.meta.get("redacted_contacts"):
                 from pipeline.contacts import redact
 
                 for e in meta["edits"]:

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.document import ENT_LABELS, STANCES, TOPICS
 
-from tests.util import FIXTURES
+from tests.util import FIXTURES, ROOT
 
 pytestmark = pytest.mark.model
 
@@ -130,3 +130,25 @@ def test_unwritable_output_folder_is_a_config_error(tmp_path):
     res = runner.invoke(app, ["run", "config/default.toml", "-q", "--set", f"run.output_dir={json.dumps(str(blocker))}"])
     assert res.exit_code == 2
     assert "output folder is not writable" in res.output
+
+
+def test_the_edit_log_replays_the_seed_report_to_its_raw_file(tmp_path):
+    """The default run is lossless: the record's edits, replayed backwards on its text, give the raw file."""
+    seed = ROOT / "corpus" / "raw" / "caspian-institute_2024-05-20_azerbaijan-belarus.txt"
+    for redact in (False, True):
+        out = tmp_path / f"redact-{redact}"
+        res = runner.invoke(app, ["run", "config/default.toml", "-q", "--set", f"run.output_dir={json.dumps(str(out))}",
+                                  "--set", f"stages.ingest.paths=[{json.dumps(str(seed))}]",
+                                  "--set", f"stages.clean.redact_contacts={str(redact).lower()}"])
+        assert res.exit_code == 0, res.output
+        rec = json.loads((out / "default" / "annotations.jsonl").read_text(encoding="utf-8"))
+        text = rec["text"]
+        for e in reversed(rec["meta"]["edits"]):
+            text = text[:e["at"]] + e["before"] + text[e["at"] + len(e["after"]):]
+        manifest = json.loads((out / "default" / "manifest.json").read_text(encoding="utf-8"))
+        raw = seed.read_text(encoding="utf-8")
+        if redact:  # the seed's footer has an e-mail and two phone numbers
+            assert text != raw and "_EMAIL_" in text and manifest["reports"]["not_replayable"] == [rec["id"]]
+        else:
+            assert text == raw and manifest["reports"]["not_replayable"] == []
+            assert "info@caspian.institute" in json.dumps(rec["meta"]["removed"])

@@ -69,10 +69,12 @@ def test_record_follows_the_guidelines_format():
     assert "edits" not in rec["meta"]
 
 
-def test_contact_details_are_redacted_in_the_logged_removals():
+def test_the_logged_removals_are_lossless_unless_contacts_were_redacted():
     raw = "Body text.\nE-mail: info@caspian.institute\nPh. +7 (495) 767-81-36\n"
     doc = make_doc(raw)
     doc.remove([(11, 42, "contact"), (43, 65, "contact")], "clean")
+    assert [e["before"] for e in doc.to_record()["meta"]["edits"]] == [raw[11:42], raw[43:65]]  # the raw text, as it was
+    doc.meta["redacted_contacts"] = True  # set by the clean stage with stages.clean.redact_contacts
     before = " ".join(e["before"] for e in doc.to_record()["meta"]["edits"])
     assert "info@caspian.institute" not in before and "767-81-36" not in before
     assert "_EMAIL_" in before and "_PHONE_" in before

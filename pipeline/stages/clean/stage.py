@@ -18,20 +18,21 @@ from pipeline.stages.clean.dedup import CorpusDeduper
 from pipeline.stages.clean.planner import PARAGRAPH_SEP, Cleaner, Plan, split_blocks
 
 
-def layout(doc: Document, removals: list[tuple[int, int, str]], stage: str, redact: bool = True) -> None:
+def layout(doc: Document, removals: list[tuple[int, int, str]], stage: str, redact: bool = False) -> bool:
     """Remove spans, then join the kept lines with one blank line.
 
     Both steps are logged: removals with their reason (and listed in
     ``meta.removed`` with raw offsets, contact details redacted when ``redact``),
     whitespace changes as ``layout``. ``removals`` are ``(start, end, reason)``
-    spans of ``doc.text`` that do not overlap.
+    spans of ``doc.text`` that do not overlap. Returns whether any contact detail was redacted.
     """
-    removed = doc.meta.setdefault("removed", [])
+    removed, redacted = doc.meta.setdefault("removed", []), False
     for s, e, reason in removals:
         raw_start, raw_end = doc.raw_span(s, e)
         text = doc.text[s:e].strip()
-        removed.append({"reason": reason, "text": contacts.redact(text, reason == "contact") if redact else text,
-                        "start": raw_start, "end": raw_end})
+        shown = contacts.redact(text, reason == "contact") if redact else text
+        redacted |= shown != text
+        removed.append({"reason": reason, "text": shown, "start": raw_start, "end": raw_end})
     doc.remove(removals, stage)
     changes, pos = [], 0
     for i, b in enumerate(split_blocks(doc.text)):
@@ -39,6 +40,7 @@ def layout(doc: Document, removals: list[tuple[int, int, str]], stage: str, reda
         pos = b.end
     changes.append(Change(pos, len(doc.text), "", "layout"))
     doc.apply(changes, stage)
+    return redacted
 
 
 class CleanParams(Params):
@@ -63,7 +65,10 @@ class CleanParams(Params):
         corpus_shingle_size: words per shingle for reports.
         corpus_min_words: shorter reports are never marked as duplicates.
         drop_truncated: remove a last fragment cut off mid-sentence.
-        redact_contacts: redact e-mails and phone numbers in ``meta.removed``.
+        redact_contacts: replace e-mails and phone numbers (``_EMAIL_``, ``_PHONE_``) in ``meta.removed`` and
+            in the logged removals, so that contact details never reach an output; those reports can then
+            no longer be replayed to their raw text (``meta.redacted_contacts``; the manifest lists them
+            under ``reports.not_replayable``). Off by default: nothing of the raw input is lost.
         max_passes: plans per report at most: the result is planned again until a plan removes nothing.
     """
 
@@ -85,7 +90,7 @@ class CleanParams(Params):
     corpus_shingle_size: int = Field(5, ge=1)
     corpus_min_words: int = Field(50, ge=1)
     drop_truncated: bool = True
-    redact_contacts: bool = True
+    redact_contacts: bool = False
     max_passes: int = Field(3, ge=1)
 
 
@@ -166,7 +171,8 @@ class Clean(Stage):
         removals = plan.removals()
         for _, _, reason in removals:
             self.counts[reason] += 1
-        layout(doc, removals, self.name, self.params.redact_contacts)
+        if layout(doc, removals, self.name, self.params.redact_contacts):
+            doc.meta["redacted_contacts"] = True
 
     def strip_markup(self, doc: Document, rounds: int = 5) -> int:
         """Strip HTML/Markdown remnants until none is left (stripping can expose more)."""
