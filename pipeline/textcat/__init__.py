@@ -8,6 +8,7 @@
 
 # skops model files name their feature classes by this package's path (``pipeline.textcat.ReportTfidf``):
 # models saved before the package was split still load.
-from pipeline.textcat.features import EmbeddingFeatures, LexiconFeatures, ReportTfidf, get_context, get_text
+from pipeline.textcat.features import (EmbeddingFeatures, LexiconFeatures, ReportTfidf, StaticEmbeddings, get_context,
+                                       get_text)
 
-__all__ = ["EmbeddingFeatures", "LexiconFeatures", "ReportTfidf", "get_context", "get_text"]
+__all__ = ["EmbeddingFeatures", "LexiconFeatures", "ReportTfidf", "StaticEmbeddings", "get_context", "get_text"]

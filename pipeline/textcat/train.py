@@ -72,6 +72,7 @@ class TrainParams(Params):
         embeddings: add MiniLM sentence embeddings as features (optional extra).
         report_weight: weight of the whole-report TF-IDF features per task (``topic``,
             ``stance``; a missing task or 0: none).
+        static_weight: weight of the static word-embedding features (WordLlama) per task, likewise.
     """
 
     data: list[str]
@@ -86,6 +87,7 @@ class TrainParams(Params):
     weak: WeakParams = WeakParams()
     embeddings: bool = False
     report_weight: dict[Literal["topic", "stance"], Annotated[float, Field(ge=0)]] = {}
+    static_weight: dict[Literal["topic", "stance"], Annotated[float, Field(ge=0)]] = {}
 
 
 def load_train_config(path: str | Path) -> TrainParams:
@@ -176,7 +178,8 @@ def weak_units(params: WeakParams, lex: dict, seed: int = 0) -> tuple[list[Unit]
 def new_model(params: TrainParams, lexicon: dict, task: str):
     """The unfitted scikit-learn pipeline of ``task`` (``topic`` or ``stance``) for these training params."""
     return make_pipeline(lexicon, C=params.C, embeddings=params.embeddings,
-                         report_weight=params.report_weight.get(task, 0.0))
+                         report_weight=params.report_weight.get(task, 0.0),
+                         static_weight=params.static_weight.get(task, 0.0))
 
 
 def cross_validate(units, y, extra, params: TrainParams, lex_pred, lexicon, task: str) -> dict[str, Any]:

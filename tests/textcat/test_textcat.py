@@ -232,3 +232,19 @@ def test_one_heading_rule_for_the_lexicon_stage_and_the_trained_features(ctx, fi
     LexiconClassifier("classify", LexiconParams(lexicon="config/lexicon.toml"), ctx).process(doc)
     # "The sides met again." has no topic term: it takes its heading's topic, or "other" without one.
     assert [s.topic for s in doc.sents] == ["energy", "energy" if heading else "other"]
+
+
+def test_static_embeddings_load_offline_and_travel_with_the_model(tmp_path):
+    from pipeline.textcat.features import StaticEmbeddings
+
+    units, topics, _ = load_units([str(DATA)])
+    X = StaticEmbeddings().transform(units[:3])
+    assert X.shape == (3, 3 * 256)
+    assert np.allclose(np.linalg.norm(X[:, :256], axis=1), 1.0, atol=1e-4)  # each block is L2-normalised
+    assert np.array_equal(X[0, 512:], X[1, 512:])  # units of one report share its report block
+    cfg = write_config(tmp_path, "s")
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "static_weight = { topic = 1.0 }\n", encoding="utf-8")
+    meta = train(cfg)
+    model = load_model(tmp_path / "s" / "topic.skops", meta["topic_labels"])  # skops: trusted types only
+    assert "static" in dict(model.named_steps["features"].transformer_list)
+    assert model.predict(units[:2]).shape == (2,)
