@@ -31,38 +31,18 @@ def test_missing_file_names_it(tmp_path):
         load_config(tmp_path / "nope.toml")
 
 
-def test_toml_syntax_error(tmp_path):
-    with pytest.raises(ConfigError, match="not valid TOML"):
-        load_config(write(tmp_path, "[run\nname="))
-
-
-def test_unknown_key_lists_allowed_keys(tmp_path):
-    p = write(tmp_path, BASE + "[stages.repair]\nmojibak = true\n")
-    with pytest.raises(ConfigError) as err:
-        load_config(p)
-    msg = str(err.value)
-    assert "c.toml: stages.repair.mojibak: unknown key" in msg and "mojibake" in msg
-
-
-def test_wrong_type(tmp_path):
-    with pytest.raises(ConfigError, match=r"run\.batch_size"):
-        load_config(write(tmp_path, BASE.replace('name = "t"', 'name = "t"\nbatch_size = "many"')))
-
-
-def test_unknown_stage_factory(tmp_path):
-    p = write(tmp_path, BASE.replace('"repair"', '"repairs"'))
-    with pytest.raises(ConfigError, match=r"stages\.repairs: unknown stage factory 'repairs\.v1' \(known: .*repair\.v1"):
-        load_config(p)
-
-
-def test_stage_table_not_in_pipeline(tmp_path):
-    with pytest.raises(ConfigError, match=r"\[stages\.ner\] is not in pipeline\.stages"):
-        load_config(write(tmp_path, BASE + "[stages.ner]\n"))
-
-
-def test_unknown_section(tmp_path):
-    with pytest.raises(ConfigError, match="unknown section"):
-        load_config(write(tmp_path, BASE + "[extra]\na = 1\n"))
+@pytest.mark.parametrize("text, message", [
+    ("[run\nname=", r"c\.toml: config file is not valid TOML"),
+    (BASE + "[stages.repair]\nmojibak = true\n", r"c\.toml: stages\.repair\.mojibak: unknown key \(allowed: .*mojibake"),
+    (BASE.replace('name = "t"', 'name = "t"\nbatch_size = "many"'), r"c\.toml: run\.batch_size: .*\(got 'many'\)"),
+    (BASE.replace('"repair"', '"repairs"'), r"stages\.repairs: unknown stage factory 'repairs\.v1' \(known: .*repair\.v1"),
+    (BASE + "[stages.ner]\n", r"\[stages\.ner\] is not in pipeline\.stages"),
+    (BASE + "[extra]\na = 1\n", r"unknown section\(s\) \['extra'\]"),
+    (BASE.replace('"ingest", "repair", "write"', '"ingest", "repair", "ingest"'), r"names a stage twice"),
+], ids=["toml", "unknown-key", "wrong-type", "unknown-factory", "stray-table", "unknown-section", "twice"])
+def test_a_bad_config_is_one_error_naming_file_key_and_fix(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(write(tmp_path, text))
 
 
 def test_disabled_stage_is_left_out(tmp_path):
