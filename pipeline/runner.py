@@ -199,6 +199,7 @@ def run(config: Config) -> dict:
     statuses: Counter = Counter()
     skipped: dict[str, str] = {}  # only the skipped reports are named in the manifest
     not_replayable: list[str] = []  # contact details redacted in the edit log (stages.clean.redact_contacts)
+    clusters: dict[str, list[str]] = {}  # kept report -> its syndicated copies
     body_stream = _Timed(run_body(body, chain_with_resume(head, ctx), config, ctx))
     for doc in _trimmed(_progress(chain(tail, body_stream), config.run.progress)):
         statuses[doc.status] += 1
@@ -206,6 +207,8 @@ def run(config: Config) -> dict:
             skipped[doc.id] = doc.status
         if doc.meta.get("redacted_contacts"):
             not_replayable.append(doc.id)
+        if doc.status == Status.DUPLICATE and doc.meta.get("duplicate_of"):
+            clusters.setdefault(doc.meta["duplicate_of"], []).append(doc.id)
     elapsed = time.perf_counter() - t0
     own = own_times(head, ctx.timings)
     if body:
@@ -220,7 +223,7 @@ def run(config: Config) -> dict:
         "inputs": ctx.inputs,
         "reports": {"total": sum(statuses.values()), "ok": statuses[Status.OK] + statuses[Status.CACHED],
                     "from_earlier_run": statuses[Status.CACHED], "skipped": skipped,
-                    "not_replayable": not_replayable},
+                    "not_replayable": not_replayable, "duplicate_clusters": clusters},
         "counts": {name: dict(c) for name, c in ctx.stats.items()},
         "executor": {"kind": config.run.executor, "workers": config.run.workers if body else 1,
                      "in_workers": [s.name for s in body]},

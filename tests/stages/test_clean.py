@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from rapidfuzz.distance import Indel
 
@@ -460,7 +461,8 @@ def test_corpus_deduper_keeps_signatures_only():
     assert cd.check("a", "one two three four five six seven eight nine ten") is None
     assert cd.check("b", "one two three four five six seven eight nine ten") == "a"
     assert cd.check("c", "short text") is None  # too short to judge
-    assert set(vars(cd)) == {"threshold", "k", "num_perm", "min_words", "index"}
+    assert set(vars(cd)) == {"threshold", "k", "num_perm", "min_words", "similarity", "head_words", "index", "heads"}
+    assert cd.heads["a"].dtype == np.uint32 and len(cd.heads) == 1  # word hashes of kept reports only
     assert set(vars(cd.index)) == {"num_perm", "ranges", "tables", "blocks", "ids", "rows"}
 
 
@@ -532,7 +534,7 @@ def test_missing_pattern_file_is_a_config_error(ctx):
 
 def test_clean_table_of_the_default_config_is_valid():
     spec = load_config(ROOT / "config" / "default.toml").stage("clean")
-    assert spec.params.patterns == "corpus/patterns/boilerplate.toml" and spec.params.corpus_threshold == 0.8
+    assert spec.params.patterns == "corpus/patterns/boilerplate.toml" and spec.params.corpus_threshold == 0.5
 
 
 def test_stage_built_as_in_the_brief(tmp_path):
@@ -542,3 +544,53 @@ def test_stage_built_as_in_the_brief(tmp_path):
                                                                 "agriculture.txt").read_text(encoding="utf-8"))]))
     assert doc.meta["title"] == "Manufacturing and agriculture key areas of Kazakhstan-Belarus cooperation"
     assert doc.meta["date"] is None and not doc.text.endswith("TCA")
+
+
+# A short agency report (89 words) as syndicated: each copy edits three words, headline unchanged.
+SHORT = ("Kazakhstan and Uzbekistan agree to raise trade to ten billion dollars\n\n"
+         "ASTANA The presidents of Kazakhstan and Uzbekistan agreed on Tuesday to raise mutual trade to ten billion "
+         "dollars by 2030, the press service of the Kazakh president said. The leaders discussed joint industrial "
+         "projects, the new border trade centre and water sharing on the Syr Darya river. They also signed an "
+         "agreement on the demarcation of the state border and a programme of cultural cooperation for the next "
+         "three years, officials said after the talks in the capital.")
+
+
+def test_syndicated_short_copies_form_one_cluster_with_their_similarity(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    n = len(SHORT.split())
+    assert n == 89  # headline and body; normalisation (case, punctuation) keeps every word
+    copies = [SHORT.replace("Tuesday", "Monday").replace("joint", "new").replace("officials", "diplomats"),
+              SHORT.replace("mutual", "bilateral").replace("water", "energy").replace("capital", "city"),
+              SHORT.replace("ten billion", "10 billion").replace("river", "basin")]
+    follow_up = ("Kazakhstan and Uzbekistan begin border demarcation\n\nTASHKENT Surveyors of Kazakhstan and "
+                 "Uzbekistan began marking the state border on Monday, a week after the presidents signed the "
+                 "demarcation agreement in Astana. The first section runs along the Syr Darya river near the new "
+                 "border trade centre. Officials said the work would take three years and that local residents "
+                 "would keep their access to water and pastures. The presidents had also agreed to raise trade "
+                 "to ten billion dollars by 2030.")
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for i, text in enumerate([SHORT, *copies, follow_up]):
+        (inputs / f"r{i}.txt").write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(app, ["run", "config/default.toml", "-q", "--set", f"run.output_dir={json.dumps(str(tmp_path))}",
+                                   "--set", f"stages.ingest.paths=[{json.dumps(str(inputs))}]",
+                                   *[a for s in ("segment", "ner", "classify") for a in ("--set", f"stages.{s}.enabled=false")],
+                                   "--set", "stages.clean.corpus_min_words=50"])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((tmp_path / "default" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["reports"]["duplicate_clusters"] == {"r0": ["r1", "r2", "r3"]}  # the follow-up r4 is kept
+    assert manifest["reports"]["skipped"] == {"r1": "duplicate", "r2": "duplicate", "r3": "duplicate"}
+    # Word-level Indel similarity: a substitution is one deletion and one insertion of the 2n words compared.
+    # Each copy has three one-word substitutions (r3: "ten" -> "10" in the headline and the body, "river" -> "basin").
+    from pipeline.stages.clean.dedup import CorpusDeduper
+
+    cd = CorpusDeduper(min_words=50)
+    assert cd.match("r0", SHORT) is None
+    assert [cd.match(f"r{i + 1}", c) for i, c in enumerate(copies)] == [
+        ("r0", round(1 - 3 / n, 4))] * 3
+    assert cd.match("r4", follow_up) is None

@@ -61,7 +61,8 @@ class CleanParams(Params):
         containment_min_words: shorter paragraphs are only compared exactly.
         num_perm: MinHash permutations.
         corpus_duplicates: mark near-duplicate reports across the stream as ``status = "duplicate"``.
-        corpus_threshold: Jaccard similarity of word shingles for near-duplicate reports.
+        corpus_threshold: Jaccard similarity of word shingles from which reports are candidate copies (LSH).
+        corpus_similarity: word-level similarity (rapidfuzz Indel, 0-1) that makes a candidate a copy.
         corpus_shingle_size: words per shingle for reports.
         corpus_min_words: shorter reports are never marked as duplicates.
         drop_truncated: remove a last fragment cut off mid-sentence.
@@ -86,7 +87,8 @@ class CleanParams(Params):
     containment_min_words: int = Field(8, ge=1)
     num_perm: int = Field(128, ge=16)
     corpus_duplicates: bool = True
-    corpus_threshold: float = Field(0.8, gt=0, le=1)
+    corpus_threshold: float = Field(0.5, gt=0, le=1)
+    corpus_similarity: float = Field(0.9, gt=0, le=1)
     corpus_shingle_size: int = Field(5, ge=1)
     corpus_min_words: int = Field(50, ge=1)
     drop_truncated: bool = True
@@ -124,7 +126,8 @@ class Clean(Stage):
                               f"fix the file or set stages.clean.patterns") from None
         self.cleaner = Cleaner(params, self.patterns)
         self.corpus = (CorpusDeduper(params.corpus_threshold, params.corpus_shingle_size, params.num_perm,
-                                     params.corpus_min_words) if params.corpus_duplicates else None)
+                                     params.corpus_min_words, params.corpus_similarity)
+                       if params.corpus_duplicates else None)
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         return super().run(self._remember_cached(docs))
@@ -161,10 +164,10 @@ class Clean(Stage):
             doc.status = Status.EMPTY
             self.counts["empty"] += 1
         elif self.corpus is not None:
-            kept = self.corpus.check(doc.id, doc.text)
-            if kept is not None:
+            found = self.corpus.match(doc.id, doc.text)
+            if found is not None:
                 doc.status = Status.DUPLICATE
-                doc.meta["duplicate_of"] = kept
+                doc.meta["duplicate_of"], doc.meta["duplicate_similarity"] = found
                 self.counts["duplicate_report"] += 1
 
     def apply(self, doc: Document, plan: Plan) -> None:
