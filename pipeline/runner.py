@@ -199,7 +199,7 @@ def run(config: Config) -> dict:
     statuses: Counter = Counter()
     skipped: dict[str, str] = {}  # only the skipped reports are named in the manifest
     not_replayable: list[str] = []  # contact details redacted in the edit log (stages.clean.redact_contacts)
-    clusters: dict[str, list[str]] = {}  # kept report -> its syndicated copies
+    clusters: dict[str, list[dict]] = {}  # kept report -> its syndicated copies and their similarity
     body_stream = _Timed(run_body(body, chain_with_resume(head, ctx), config, ctx))
     for doc in _trimmed(_progress(chain(tail, body_stream), config.run.progress)):
         statuses[doc.status] += 1
@@ -208,7 +208,8 @@ def run(config: Config) -> dict:
         if doc.meta.get("redacted_contacts"):
             not_replayable.append(doc.id)
         if doc.status == Status.DUPLICATE and doc.meta.get("duplicate_of"):
-            clusters.setdefault(doc.meta["duplicate_of"], []).append(doc.id)
+            clusters.setdefault(doc.meta["duplicate_of"], []).append(
+                {"id": doc.id, "similarity": doc.meta.get("duplicate_similarity")})
     elapsed = time.perf_counter() - t0
     own = own_times(head, ctx.timings)
     if body:

@@ -583,7 +583,9 @@ def test_syndicated_short_copies_form_one_cluster_with_their_similarity(tmp_path
                                    "--set", "stages.clean.corpus_min_words=50"])
     assert res.exit_code == 0, res.output
     manifest = json.loads((tmp_path / "default" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["reports"]["duplicate_clusters"] == {"r0": ["r1", "r2", "r3"]}  # the follow-up r4 is kept
+    clusters = manifest["reports"]["duplicate_clusters"]
+    assert {k: [c["id"] for c in v] for k, v in clusters.items()} == {"r0": ["r1", "r2", "r3"]}  # the follow-up r4 is kept
+    assert [c["similarity"] for c in clusters["r0"]] == [round(1 - 3 / n, 4)] * 3
     assert manifest["reports"]["skipped"] == {"r1": "duplicate", "r2": "duplicate", "r3": "duplicate"}
     # Word-level Indel similarity: a substitution is one deletion and one insertion of the 2n words compared.
     # Each copy has three one-word substitutions (r3: "ten" -> "10" in the headline and the body, "river" -> "basin").
