@@ -32,6 +32,7 @@ class Status:
     EMPTY = "empty"
     DUPLICATE = "duplicate"
     FAILED = "failed"
+    OTHER_LANGUAGE = "other_language"  # not in stages.language.allowed: clean text kept, not annotated
     ANNOTATED = (OK, CACHED)  # written to the outputs
 # The 18 OntoNotes 5 labels of spaCy's English pipelines.
 ENT_LABELS = (

@@ -61,7 +61,7 @@ def test_run_writes_one_valid_line_per_report(outputs):
 def test_manifest_records_config_versions_inputs_counts(outputs):
     _, out = outputs
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert [s["name"] for s in m["stages"]] == ["ingest", "repair", "clean", "segment", "ner", "classify", "write"]
+    assert [s["name"] for s in m["stages"]] == ["ingest", "repair", "clean", "language", "segment", "ner", "classify", "write"]
     assert m["versions"]["spacy"].startswith("3.8")
     assert len(m["inputs"]) == 2 and all(len(h) == 64 for h in m["inputs"].values())
     assert m["counts"]["write"]["written"] == 2

@@ -22,7 +22,7 @@ def write(tmp_path, text):
 
 
 def test_default_config_loads_every_stage(config):
-    assert [s.name for s in config.stages] == ["ingest", "repair", "clean", "segment", "ner", "classify", "write"]
+    assert [s.name for s in config.stages] == ["ingest", "repair", "clean", "language", "segment", "ner", "classify", "write"]
     assert config.stage("classify").factory == "sklearn.v1"
 
 

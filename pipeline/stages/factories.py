@@ -11,6 +11,7 @@ from pipeline.registry import register
 from pipeline.stages.classify import LexiconClassifier, SklearnClassifier
 from pipeline.stages.clean import Clean
 from pipeline.stages.ingest import Ingest
+from pipeline.stages.language import Language
 from pipeline.stages.ner import Ner
 from pipeline.stages.repair import Repair
 from pipeline.stages.segment import Segment
@@ -20,6 +21,7 @@ BUILTIN = (
     ("ingest.v1", Ingest),
     ("repair.v1", Repair),
     ("clean.v1", Clean),
+    ("language.v1", Language),
     ("segment.v1", Segment),
     ("ner.v1", Ner),
     ("lexicon.v1", LexiconClassifier),

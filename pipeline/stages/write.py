@@ -71,6 +71,9 @@ def build_writers(params: WriteParams, stage: "Write") -> list[Writer]:
 
         writers.append(KeytermWriter(*common, topn=params.keyterms))
     writers.append(JsonlWriter(*common, name=params.jsonl, part_size=params.part_size, resume=stage.ctx.resume))
+    from pipeline.writers.languages import OtherLanguageWriter
+
+    writers.append(OtherLanguageWriter(*common, edits=params.edits))
     if params.docbin:
         from pipeline.writers.docbin import DocBinWriter
 
