@@ -596,3 +596,32 @@ def test_syndicated_short_copies_form_one_cluster_with_their_similarity(tmp_path
     assert [cd.match(f"r{i + 1}", c) for i, c in enumerate(copies)] == [
         ("r0", round(1 - 3 / n, 4))] * 3
     assert cd.match("r4", follow_up) is None
+
+
+def _sectioned(head: str, sections: bool = True) -> str:
+    text = ("Azerbaijan and Belarus deepen ties\n\n20 May 2024\n\n" + head + "\n\n"
+            "The presidents of Azerbaijan and Belarus met in Baku on Monday and discussed the supply of tractors, "
+            "trucks and fertiliser, as well as joint production of machinery in the Ganja automobile plant.\n\n")
+    if sections:
+        text += "Trade Prospects\n\n"
+    return text + ("Trade between the two countries reached 38 million dollars last year, the ministry said, and "
+                   "both sides expect it to double within three years.")
+
+
+@pytest.mark.parametrize("head, sections, kept", [
+    ("ENERGY COOPERATION", True, True), ("Energy Cooperation", True, True),
+    ("ENERGY COOPERATION", False, True),  # not a name: a heading even in a report with no other
+    ("John Smith", False, False),         # a name alone before the body, no sections: a byline
+])
+def test_the_first_section_heading_after_title_and_dateline_stays(ctx, head, sections, kept):
+    doc = clean(ctx, _sectioned(head, sections))
+    assert paragraphs(doc)[0] == "Azerbaijan and Belarus deepen ties"
+    assert (head in paragraphs(doc)) is kept
+    assert [r["reason"] for r in doc.meta["removed"]] == ["dateline"] + ([] if kept else ["byline"])
+
+
+def test_a_replan_keeps_the_title_it_found(ctx):
+    # Two lines match the input's title word for word (token set); the one equal to it as a whole wins.
+    doc = clean(ctx, "Baku and Minsk sign a deal\n\nBaku and Minsk\n\n" + _sectioned("Energy Cooperation").split("\n\n", 1)[1],
+                meta={"title": "Baku and Minsk sign a deal"})
+    assert doc.meta["title"] == "Baku and Minsk sign a deal"

@@ -298,9 +298,12 @@ class Cleaner:
         if prior_title:
             from rapidfuzz import fuzz
 
-            scored = [(fuzz.token_set_ratio(blocks[i].live.casefold(), prior_title.casefold()), i) for i in cands]
-            best = max(scored, default=(0, None))
-            return best[1] if best[0] >= 85 else None
+            # token_set_ratio finds the title among lines that add to it or leave out words; on a tie the
+            # line closest to it as a whole (ratio), then the first, wins: a re-plan picks the same title.
+            scored = [(fuzz.token_set_ratio(blocks[i].live.casefold(), prior_title.casefold()),
+                       fuzz.ratio(blocks[i].live.casefold(), prior_title.casefold()), -i) for i in cands]
+            best = max(scored, default=(0, 0, None))
+            return -best[2] if best[0] >= 85 else None
         if not cands:
             return None
         if datelines:
@@ -321,15 +324,30 @@ class Cleaner:
         datelines = [i for i in range(first) if blocks[i].date]
         plan.date = blocks[datelines[0]].date if datelines else None
         title = self.pick_title(blocks, zone, prior_title, datelines)
+        # Reports with sections: a heading can stand between the title (and dateline) and the first paragraph.
+        sectioned = any(blocks[i].keep and self.title_like(blocks[i]) and self.heads_prose(blocks, i)
+                        for i in range(first + 1, len(blocks)))
         for i in zone:
             b = blocks[i]
             if i == title or not b.keep:
+                continue
+            if self.first_heading(blocks, i, title, datelines, sectioned):
                 continue
             if evidence.is_doubled(b.live) or (title is not None and i > title and evidence.is_name_like(b.live)):
                 b.drop("byline")
             else:
                 b.drop("tagline" if title is not None and i < title else "header")
         return title
+
+    def first_heading(self, blocks: list[Block], i: int, title: int | None, datelines: list[int], sectioned: bool) -> bool:
+        """True if line ``i``, after the title and the datelines, is the first section heading: heading-shaped,
+        right before the body, and not a name alone unless the report has other headings (``sectioned``)."""
+        b = blocks[i]
+        if title is None or i < title or any(i < d for d in datelines) or evidence.is_doubled(b.live):
+            return False
+        if not (self.title_like(b) and self.heads_prose(blocks, i, depth=0)):
+            return False
+        return sectioned or not evidence.is_name_like(b.live)
 
     def heads_prose(self, blocks: list[Block], i: int, depth: int = 1) -> bool:
         """True if the next line that counts after ``i`` is a kept prose paragraph (or a heading of one)."""
