@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from pipeline.config import Params
 from pipeline.document import Document, Entity, Status
 from pipeline.stages.base import Stage
+from pipeline.nlp.boundaries import paragraphs
 from pipeline.nlp.entities import ANCHORS_KEY, NER_PIPES, Mention, abbreviates, get_ner_nlp
 
 
@@ -121,6 +122,7 @@ class NerParams(Params):
         titles: titles kept outside PERSON spans.
         last_word_labels: JSON ``{label: [last words]}`` that relabel the model's ORG/FAC spans ("" for none).
         canonical: give mentions canonical names and list the report's entities in ``meta["entities"]``.
+        caps_lines: recognise entities of ALL-CAPS lines on a title-cased copy (see :meth:`Ner.caps_line_mentions`).
     """
 
     batch_size: int = 0
@@ -129,6 +131,7 @@ class NerParams(Params):
     titles: str = "corpus/patterns/ner_words/titles.txt"
     last_word_labels: str = "corpus/patterns/ner_words/last_word_labels.json"
     canonical: bool = True
+    caps_lines: bool = True
 
 
 class Ner(Stage):
@@ -170,11 +173,29 @@ class Ner(Stage):
                     self.counts["skipped"] += 1
                 yield doc
 
+    def caps_line_mentions(self, text: str, mentions: list[Mention]) -> list[Mention]:
+        """Entities of ALL-CAPS lines (headings such as ``BAKU AND MINSK SIGN TRADE DEAL``), which the model,
+        trained on mixed case, misses: the line is recognised again in title case (``Baku And Minsk…``,
+        same length, so the spans map back one to one) and its entities replace those found before."""
+        out = list(mentions)
+        for start, end in paragraphs(text):
+            line = text[start:end]
+            letters = [c for c in line if c.isalpha()]
+            cased = line.title()
+            if len(letters) < 4 or not all(c.isupper() for c in letters) or len(cased) != len(line):
+                continue
+            self.counts["caps_lines"] += 1
+            out = [m for m in out if m.end <= start or m.start >= end]
+            out += [Mention(start + e.start_char, start + e.end_char, e.label_, e.id_, "caps") for e in self.nlp(cased).ents]
+        return sorted(out, key=lambda m: m.start)
+
     def process(self, doc: Document) -> None:
         sdoc = doc.spacy_doc
         rule_spans = {(s.start_char, s.end_char) for s in sdoc.spans.get(ANCHORS_KEY, [])}
         mentions = [Mention(e.start_char, e.end_char, e.label_, e.id_,
                             "rule" if (e.start_char, e.end_char) in rule_spans else "model") for e in sdoc.ents]
+        if self.params.caps_lines:
+            mentions = self.caps_line_mentions(doc.text, mentions)
         canon = canonical_names(doc.text, mentions) if self.params.canonical else [None] * len(mentions)
         doc.ents = [Entity(m.start, m.end, m.label, canonical=c, source=m.source) for m, c in zip(mentions, canon)]
         if self.params.canonical:

@@ -266,3 +266,17 @@ def test_pattern_paths_are_relative_to_the_working_directory(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)  # elsewhere the same relative path names nothing, as for every config path
     with pytest.raises(ConfigError, match=r"stages\.ner\.patterns: corpus/patterns/entities not found"):
         pattern_files(["corpus/patterns/entities"])
+
+
+def test_all_caps_headings_get_their_entities(config, ctx):
+    text = ("BAKU AND MINSK SIGN TRADE DEAL\n\n"
+            "Azerbaijan and Belarus signed an agreement on tractor deliveries in Baku on Monday.")
+    doc = annotate(config, ctx, text)
+    heading = [(text[e.start:e.end], e.label) for e in doc.ents if e.end <= 30]
+    assert heading == [("BAKU", "GPE"), ("MINSK", "GPE")]  # spans of the original text, in capitals
+    body = [(text[e.start:e.end], e.label) for e in doc.ents if e.start > 30]
+    assert ("Azerbaijan", "GPE") in body and ("Baku", "GPE") in body
+    off = annotate(config.__class__(**{**config.__dict__, "stages": [
+        s if s.name != "ner" else s.__class__(s.name, s.factory, s.table, s.params.model_copy(update={"caps_lines": False}))
+        for s in config.stages]}), ctx, text)
+    assert ("BAKU", "GPE") not in [(text[e.start:e.end], e.label) for e in off.ents if e.end <= 30]  # the model alone misses it
