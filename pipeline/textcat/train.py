@@ -397,7 +397,9 @@ def model_card(meta: dict[str, Any]) -> str:
              f"{', sentence embeddings' if p.get('embeddings') else ''}; logistic regression "
              f"(C = {p['C']}, balanced class weights).", "",
              "Intended use: English analytical and news reports on international relations (the training articles "
-             "are about Iran, the Caucasus and Central Asia); labels as in docs/annotation-guidelines.md. Load with "
+             "are about Iran, Russia, the Caucasus, Central Asia and Belarus, from the outlets listed below); labels "
+             "as in docs/annotation-guidelines.md. Expect the outlet-held-out scores, not the report-grouped ones, on "
+             "an outlet that is not in the training data. Load with "
              "`pipeline.textcat.load_model(path, labels)` (skops with an allow-list of types), or run the pipeline "
              "with `stages.classify.factory = \"sklearn.v1\"`. Library versions: "
              + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + ".", "",
@@ -409,6 +411,17 @@ def model_card(meta: dict[str, Any]) -> str:
              "|---|" + "---|" * len(meta["cv"]["topic"]["learning_curve"])]
     for task in ("topic", "stance"):
         lines.append(f"| {task} | " + " | ".join(f"{c['macro_f1']:.3f}" for c in meta["cv"][task]["learning_curve"]) + " |")
+    curves = {task: meta.get("outlet_cv", {}).get(task, {}).get("outlet_learning_curve") for task in ("topic", "stance")}
+    if curves["topic"]:
+        lines += ["", "## Learning curve by number of training outlets (mean macro-F1 on each held-out outlet with at "
+                      f"least {p.get('outlet_curve_min_units')} units, training outlets drawn at random)", "",
+                  "| task | " + " | ".join(f"{c['training_outlets']} outlet(s)" for c in curves["topic"]) + " | all others |",
+                  "|---|" + "---|" * (len(curves["topic"]) + 1)]
+        for task in ("topic", "stance"):
+            per = meta["outlet_cv"][task]["per_outlet"]
+            big = [r["model"]["macro_f1"] for r in per.values() if r["units"] >= p.get("outlet_curve_min_units", 0)]
+            lines.append(f"| {task} | " + " | ".join(f"{c['macro_f1']:.3f}" for c in curves[task])
+                         + f" | {sum(big) / len(big):.3f} |")
     if meta.get("heldout"):
         lines += ["", "## Held-out files (predicted only, never trained on): " + ", ".join(f"`{f}`" for f in meta["heldout_files"]),
                   "", "Sentences taken as they are in the gold files (gold units, gold entity labels).", "",
