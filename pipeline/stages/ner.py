@@ -166,12 +166,7 @@ class Ner(Stage):
                 doc.spacy_doc = sdoc
             for sdoc, doc in self.pipe_guarded(self.nlp, unparsed, batch_size=size):
                 doc.spacy_doc = sdoc
-            for doc in batch:
-                if doc.status == Status.OK:
-                    self.guarded(doc)
-                else:
-                    self.counts["skipped"] += 1
-                yield doc
+            yield from super().run(batch)  # process() each parsed report through the guard
 
     def caps_line_mentions(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """Entities of ALL-CAPS lines (headings such as ``BAKU AND MINSK SIGN TRADE DEAL``), which the model,
