@@ -109,9 +109,14 @@ def test_paragraph_of_a_quotation_without_marks_is_one_unit(nlp):
         para, "The Head of State added that exports may grow."]
 
 
-def test_segment_stage_on_the_seed_gold_matches_every_unit(config, ctx):
-    """Every unit of the seed report's gold clean text, exactly (1.000 before the quadratic fix and after)."""
-    rec = json.loads((ROOT / "corpus" / "gold" / "seed.jsonl").read_text(encoding="utf-8").splitlines()[0])
+GOLD_RECORDS = [(f, line) for f in ("seed", "similar")
+                for line in (ROOT / "corpus" / "gold" / f"{f}.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("gold, line", GOLD_RECORDS, ids=[json.loads(line)["id"][:24] for _, line in GOLD_RECORDS])
+def test_segment_stage_matches_every_unit_of_every_gold_report(config, ctx, gold, line):
+    """Every unit of each gold report's clean text, exactly (the seed 165 units, the similar reports 65)."""
+    rec = json.loads(line)
     stage = Segment("segment", config.stage("segment").params, ctx)
     doc = next(iter(stage([make_doc(rec["text"], rec["id"])])))
     assert [(s.start, s.end) for s in doc.sents] == [(s["start"], s["end"]) for s in rec["sents"]]
