@@ -1,0 +1,82 @@
+"""The classify stage's own decisions, with stub models whose probabilities are known: the label taken,
+the probabilities recorded, the low-confidence flag, the targets, and the lexicon's stance rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.document import Document, Entity, Sentence
+from pipeline.stages import classify
+from pipeline.stages.classify import LexiconClassifier, SklearnClassifier, SklearnParams
+from pipeline.textcat.lexicon import LexiconParams
+
+
+class Stub:
+    """A fitted model that returns the given probability rows, one per unit, in order."""
+
+    def __init__(self, classes, rows):
+        self.classes_, self.rows = np.array(classes), np.array(rows, dtype=float)
+
+    def predict_proba(self, units):
+        assert len(units) == len(self.rows)
+        return self.rows
+
+
+TEXT = "Baku praised Minsk for reliable tractors. Yerevan met the delegation."
+SENTS = [(0, 41), (42, len(TEXT))]
+
+
+def doc() -> Document:
+    d = Document(id="c", source="c.txt", raw=TEXT)
+    d.sents = [Sentence(a, b) for a, b in SENTS]
+    d.ents = [Entity(0, 4, "GPE"), Entity(13, 18, "GPE"), Entity(42, 49, "GPE")]
+    return d
+
+
+@pytest.fixture
+def stage(monkeypatch, ctx):
+    topic = Stub(["diplomacy", "economy_trade", "other"], [[0.2, 0.7, 0.1], [0.45, 0.15, 0.40]])
+    stance = Stub(["AGAINST", "FAVOR", "NONE"], [[0.1, 0.8, 0.1], [0.3, 0.2, 0.5]])
+    lexicon = {"stance": {"FAVOR": ["reliable"], "AGAINST": ["aggressive"]}}
+    monkeypatch.setattr(classify, "load_models", lambda model_dir: (topic, stance, {"lexicon": lexicon}))
+    return SklearnClassifier("classify", SklearnParams(low_confidence=0.5), ctx)
+
+
+def test_each_sentence_takes_its_most_likely_labels_and_records_the_probabilities(stage):
+    d = doc()
+    stage.process(d)
+    first, second = d.sents
+    assert (first.topic, first.stance) == ("economy_trade", "FAVOR")
+    assert (second.topic, second.stance) == ("diplomacy", "NONE")
+    assert first.topic_probs == {"diplomacy": 0.2, "economy_trade": 0.7, "other": 0.1}
+    assert second.stance_probs == {"AGAINST": 0.3, "FAVOR": 0.2, "NONE": 0.5}
+
+
+def test_low_confidence_means_a_best_probability_under_the_threshold(stage):
+    d = doc()
+    stage.process(d)
+    # first: best topic 0.7, best stance 0.8 -> confident; second: best topic 0.45 < 0.5 -> flagged
+    assert [s.low_confidence for s in d.sents] == [False, True]
+    assert stage.counts["low_confidence"] == 1
+
+
+def test_targets_only_in_sentences_that_take_a_side(stage):
+    d = doc()
+    stage.process(d)
+    # "reliable" (FAVOR) is the nearest evaluative term of both entities of the first sentence.
+    assert d.sents[0].targets == [{"start": 0, "end": 4, "stance": "FAVOR"}, {"start": 13, "end": 18, "stance": "FAVOR"}]
+    assert d.sents[1].targets == []  # NONE: no targets, though Yerevan is in it
+
+
+@pytest.mark.parametrize("sentence, stance", [
+    ("Baku and Minsk signed a deal.", "NONE"),
+    ("The friendly and fruitful talks ended.", "FAVOR"),
+    ("The talks were friendly, but the aggressive rhetoric and the provocations continued.", "AGAINST"),  # 2 > 1
+    ("The talks were friendly, but the aggressive rhetoric continued.", "FAVOR"),  # a tie goes to FAVOR
+])
+def test_the_lexicon_stance_rule(ctx, sentence, stance):
+    d = Document(id="l", source="l.txt", raw=sentence)
+    d.sents = [Sentence(0, len(sentence))]
+    LexiconClassifier("classify", LexiconParams(lexicon="config/lexicon.toml"), ctx).process(d)
+    assert d.sents[0].stance == stance
