@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/default.toml
 
-.PHONY: install run test lint gold clean
+.PHONY: install run test lint coverage gold clean
 
 $(BIN)/irnlp: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,6 +22,10 @@ lint: install  ## the import layers of pyproject.toml [tool.importlinter] (impor
 
 test: install lint  ## install, check the import layers, then run the test suite
 	$(BIN)/python -m pytest
+
+coverage: install  ## the test suite with line coverage per module of the package (pytest-cov)
+	$(BIN)/pip install --quiet pytest-cov==7.1.0
+	$(BIN)/python -m pytest --cov=pipeline --cov-report=term-missing:skip-covered
 
 gold:  ## rebuild corpus/gold/*.jsonl from the hand-written sources
 	$(BIN)/python corpus/gold/build_gold.py
