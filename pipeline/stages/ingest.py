@@ -96,6 +96,36 @@ def without_chrome(html: str) -> str:
     return lxml.html.tostring(tree, encoding="unicode")
 
 
+BLOCK_TAGS = frozenset("p div li ul ol h1 h2 h3 h4 h5 h6 figcaption figure footer header nav aside section article "
+                       "blockquote td th tr table dd dt br form button".split())
+
+
+def page_lines(html: str) -> list[str]:
+    """Every line of text a reader sees on the page, block by block (whitespace folded), without ``<head>``,
+    scripts and styles: what :func:`removed_from_page` compares with the extracted main text."""
+    import lxml.html
+
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    for el in tree.xpath("//head|//script|//style|//noscript|//template"):
+        el.drop_tree()
+    for el in tree.iter():
+        if isinstance(el.tag, str) and el.tag.lower() in BLOCK_TAGS:
+            el.text, el.tail = "\n" + (el.text or ""), "\n" + (el.tail or "")
+    return [" ".join(line.split()) for line in tree.text_content().split("\n") if line.strip()]
+
+
+def removed_from_page(html: str, text: str) -> list[dict]:
+    """The page's lines that the main-text extraction left out (navigation, bylines, captions, cookie banners,
+    footers), as ``meta.removed`` entries with reason ``html`` and no raw offsets: they are not in the raw text
+    the pipeline edits (the extracted text), but nothing of the page is lost."""
+    kept = " ".join(text.split())
+    return [{"reason": "html", "text": line, "start": None, "end": None}
+            for line in dict.fromkeys(page_lines(html)) if line not in kept]
+
+
 def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -166,7 +196,8 @@ class Ingest(Stage):
         md = trafilatura.extract_metadata(html)
         if md is not None:
             meta = {k: v for k, v in {"title": md.title, "date": md.date, "url": md.url}.items() if v}
-        return Document(id=path.stem, source=str(path), raw=text, meta={"html": True, **meta})
+        return Document(id=path.stem, source=str(path), raw=text,
+                        meta={"html": True, **meta, "removed": removed_from_page(html, text)})
 
     def read_jsonl(self, path: Path, content: str) -> Iterator[Document]:
         for n, line in enumerate(content.splitlines(), 1):

@@ -218,7 +218,7 @@ def report_page(doc: Document, index_href: str = "index.html") -> tuple[str, dic
         facts.append(f"classifier: {escape(str(doc.meta['method']))}")
     legend = "".join(f"<dt>{escape(lab)}</dt><dd>{escape(explain(lab) or lab)}</dd>" for lab in labels)
     removed_rows = [[escape(str(r.get("reason", ""))), visible(str(r.get("text", ""))),
-                     f'{r.get("start", "")}–{r.get("end", "")}'] for r in removed]
+                     "" if r.get("start") is None else f'{r["start"]}–{r.get("end", "")}'] for r in removed]
     repair_rows = [[escape(e.stage), escape(e.reason), visible(e.before), visible(e.after), f"{e.start}–{e.end}"]
                    for e in repairs]
     body = f"""<header>

@@ -78,6 +78,33 @@ def test_html_main_text_is_extracted(ctx, tmp_path):
     assert "All rights reserved" not in doc.raw and "Home" not in doc.raw
 
 
+PAGE = ("<html><head><title>T</title></head><body><nav>Home | News</nav>"
+        "<div class='cookie'>We use cookies to improve your experience. Accept</div>"
+        "<article><h1>Baku and Minsk sign a deal</h1><p class='byline'>By Anna Smith</p>"
+        "<p>The presidents of Azerbaijan and Belarus met in Baku on Monday and discussed the supply of tractors, "
+        "trucks and fertiliser to the region.</p><figure><img src='x.jpg'><figcaption>Photo: president.az</figcaption>"
+        "</figure><p>Trade between the two countries reached 38 million dollars last year, the ministry said, and both "
+        "sides expect it to double.</p></article>"
+        "<footer>Contact us: press@example.com, +994 12 555 55 55. All rights reserved.</footer></body></html>")
+
+
+def test_what_the_html_extraction_leaves_out_is_kept_in_meta(ctx, tmp_path):
+    from pipeline.stages.clean import Clean, CleanParams
+
+    (tmp_path / "page.html").write_text(PAGE, encoding="utf-8")
+    [doc] = ingest(ctx, tmp_path / "page.html")
+    assert "Baku and Minsk sign a deal" in doc.raw and "By Anna Smith" not in doc.raw
+    assert [r["text"] for r in doc.meta["removed"]] == [
+        "Home | News", "We use cookies to improve your experience. Accept", "By Anna Smith", "Photo: president.az",
+        "Contact us: press@example.com, +994 12 555 55 55. All rights reserved."]
+    assert {(r["reason"], r["start"], r["end"]) for r in doc.meta["removed"]} == {("html", None, None)}
+    # With redaction switched on, the contact details of these lines are redacted like the clean stage's own.
+    [doc] = ingest(ctx, tmp_path / "page.html")
+    list(Clean("clean", CleanParams(redact_contacts=True), ctx)([doc]))
+    footer = next(r["text"] for r in doc.meta["removed"] if r["text"].startswith("Contact us"))
+    assert "press@example.com" not in footer and "_EMAIL_" in footer and doc.meta["redacted_contacts"] is True
+
+
 def test_empty_file_is_marked_not_failed(ctx, tmp_path):
     (tmp_path / "e.txt").write_text("  \n\n", encoding="utf-8")
     [doc] = ingest(ctx, tmp_path)

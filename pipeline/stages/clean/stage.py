@@ -142,6 +142,11 @@ class Clean(Stage):
             yield doc
 
     def process(self, doc: Document) -> None:
+        if self.params.redact_contacts:  # what ingest set aside (HTML outside the main text), redacted like the rest
+            for r in doc.meta.get("removed", []):
+                shown = contacts.redact(r["text"], contact=True)
+                if shown != r["text"]:
+                    r["text"], doc.meta["redacted_contacts"] = shown, True
         if self.params.strip_markup:
             self.counts["markup"] += self.strip_markup(doc)
         if self.params.join_hard_wraps:
