@@ -1,9 +1,13 @@
 """Ingest: read reports from files, folders and glob patterns.
 
 Formats, chosen by file extension:
-- plain text (``.txt``, ``.text``, ``.md``, anything else): bytes decoded as
+- plain text (``.txt``, ``.text``, anything else): bytes decoded as
   UTF-8 when valid, otherwise with the encoding charset-normalizer detects;
-- HTML (``.html``, ``.htm``): main text extracted with trafilatura;
+- HTML (``.html``, ``.htm``): main text extracted with trafilatura; the page's other
+  lines go to ``meta.removed`` (reason ``html``);
+- Markdown (``.md``, ``.markdown``): parsed with markdown-it-py (:func:`markdown_text`):
+  title and headings, paragraphs, list items as their own paragraphs, tables in
+  ``meta.tables``, front matter ``title``/``date`` in ``meta``;
 - JSONL (``.jsonl``): one report a line, ``{"text": ..., "id"?: ..., "meta"?: {...}}``.
 
 An unreadable file is recorded in the run's failures and skipped, or stops the
@@ -13,6 +17,7 @@ run when ``run.strict`` is true.
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -23,7 +28,8 @@ from pipeline.errors import InputError
 from pipeline.io import expand_paths, raw_sha256
 from pipeline.stages.base import Stage
 
-TEXT_EXT = {".txt", ".text", ".md"}
+TEXT_EXT = {".txt", ".text"}
+MARKDOWN_EXT = {".md", ".markdown"}
 HTML_EXT = {".html", ".htm"}
 JSONL_EXT = {".jsonl"}
 SKIP_NAMES = {"SOURCES.md", "README.md"}  # documentation shipped beside a corpus
@@ -126,6 +132,91 @@ def removed_from_page(html: str, text: str) -> list[dict]:
             for line in dict.fromkeys(page_lines(html)) if line not in kept]
 
 
+# --- Markdown ----------------------------------------------------------------------
+# Markdown input: the text a reader sees, block by block, parsed with markdown-it-py (CommonMark).
+# 
+# Used by the ingest stage for ``.md`` files: the title and headings without their ``#``, paragraphs
+# with links and emphasis reduced to their words, every list item a paragraph of its own with its
+# marker (``- `` or ``1. ``), tables kept out of the text (``meta.tables``: rows of cells), and a YAML
+# front matter's ``title`` and ``date`` in ``meta``. Blocks are separated by a blank line.
+FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
+
+
+def front_matter(text: str) -> tuple[dict[str, str], str]:
+    """``(key: value pairs of a leading front matter block, the text after it)``; simple ``key: value`` lines."""
+    m = FRONT_MATTER_RE.match(text)
+    if not m:
+        return {}, text
+    meta = {}
+    for line in m.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and value.strip():
+            meta[key.strip().lower()] = value.strip().strip("\"'")
+    return meta, text[m.end():]
+
+
+def _inline(token) -> str:
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def markdown_text(source: str) -> tuple[str, dict]:
+    """``(plain text, meta)`` of a Markdown document (see the module docstring).
+
+    ``meta`` may hold ``title`` and ``date`` (front matter, else the first level-1 heading as title) and
+    ``tables`` (``[[[cell, ...], ...], ...]``, one list of rows a table).
+    """
+    from markdown_it import MarkdownIt
+
+    fm, body = front_matter(source)
+    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    blocks: list[str] = []
+    tables: list[list[list[str]]] = []
+    markers: list[str] = []  # the marker of each open list level ("-" or a running number)
+    table: list[list[str]] | None = None
+    title = None
+    for i, tok in enumerate(tokens):
+        if tok.type == "table_open":
+            table = []
+        elif tok.type == "table_close":
+            tables.append(table or [])
+            table = None
+        elif tok.type == "tr_open" and table is not None:
+            table.append([])
+        elif tok.type == "inline" and table is not None:
+            table[-1].append(_inline(tok))
+        elif tok.type == "bullet_list_open":
+            markers.append("-")
+        elif tok.type == "ordered_list_open":
+            markers.append(str(int(tok.attrGet("start") or 1) - 1))
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            markers.pop()
+        elif tok.type == "list_item_open" and markers and markers[-1] != "-":
+            markers[-1] = str(int(markers[-1]) + 1)
+        elif tok.type == "inline":
+            text = _inline(tok)
+            if not text:
+                continue
+            opener = tokens[i - 1]
+            if opener.type == "heading_open" and opener.tag == "h1" and title is None:
+                title = text
+            in_item = markers and opener.type == "paragraph_open" and tokens[i - 2].type == "list_item_open"
+            if in_item:
+                text = ("- " if markers[-1] == "-" else f"{markers[-1]}. ") + text
+            blocks.append(text)
+    meta: dict = {k: fm[k] for k in ("title", "date") if k in fm}
+    if title and "title" not in meta:
+        meta["title"] = title
+    if tables:
+        meta["tables"] = tables
+    return "\n\n".join(blocks), meta
+
+
 def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -182,6 +273,9 @@ class Ingest(Stage):
             yield from self.read_jsonl(path, decode(data, path))
         elif ext in HTML_EXT:
             yield self.read_html(path, decode(data, path))
+        elif ext in MARKDOWN_EXT:
+            text, meta = markdown_text(decode(data, path))
+            yield Document(id=path.stem, source=str(path), raw=text, meta={"markdown": True, **meta})
         else:
             yield Document(id=path.stem, source=str(path), raw=decode(data, path))
 

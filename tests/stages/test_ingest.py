@@ -123,3 +123,33 @@ def test_glob_and_folder_and_missing_path(tmp_path):
 def test_fixture_files_read(ctx):
     docs = ingest(ctx, FIXTURES / "raw")
     assert {d.id for d in docs} == {"seed_head", "news_am"}
+
+
+MARKDOWN = """---
+title: "Baku and Minsk sign a deal"
+date: 2024-05-20
+---
+# Baku and Minsk sign a deal
+
+The presidents met in [Baku](https://president.az) on **Monday** and signed
+an agreement on tractors.
+
+## Trade
+
+- Trade reached $38 million.
+- Both sides expect it to double.
+
+| Year | Trade, $ mln |
+|------|-------|
+| 2023 | 38 |
+"""
+
+
+def test_markdown_is_parsed_into_title_headings_paragraphs_and_items(ctx, tmp_path):
+    (tmp_path / "report.md").write_text(MARKDOWN, encoding="utf-8")
+    [doc] = ingest(ctx, tmp_path / "report.md")
+    assert doc.raw == ("Baku and Minsk sign a deal\n\n"
+                       "The presidents met in Baku on Monday and signed an agreement on tractors.\n\n"
+                       "Trade\n\n- Trade reached $38 million.\n\n- Both sides expect it to double.")
+    assert doc.meta["title"] == "Baku and Minsk sign a deal" and doc.meta["date"] == "2024-05-20"
+    assert doc.meta["tables"] == [[["Year", "Trade, $ mln"], ["2023", "38"]]]  # out of the sentence stream
