@@ -245,17 +245,31 @@ def test_overlap_counts_on_a_toy_example():
 
 
 # --- quality gate on the gold sets (NER alone, on the gold clean text) -------------------------------
-@pytest.mark.parametrize("gold, floor", [("seed.jsonl", 0.90), ("similar.jsonl", 0.85)])
-def test_strict_f1_on_the_gold_clean_text(config, ctx, gold, floor):
+# Floors 2 points under the scores of this round's pipeline (seed 0.978, similar 0.939), overall and for every
+# label with at least 15 gold entities: a change that costs more than that on any of them fails here.
+GOLD_FLOORS = {
+    "seed.jsonl": {"all": 0.958, "CARDINAL": 0.941, "DATE": 0.966, "GPE": 0.977, "LOC": 0.98, "NORP": 0.98,
+                   "ORG": 0.825, "PERSON": 0.942},
+    "similar.jsonl": {"all": 0.919, "GPE": 0.969, "NORP": 0.953, "ORG": 0.869, "PERSON": 0.874},
+}
+
+
+@pytest.mark.parametrize("gold", sorted(GOLD_FLOORS))
+def test_strict_f1_on_the_gold_clean_text(config, ctx, gold):
     records = [json.loads(line) for line in (ROOT / "corpus" / "gold" / gold).open(encoding="utf-8") if line.strip()]
-    tp = fp = fn = 0
+    counts = {}
     for rec in records:
         doc = annotate(config, ctx, rec["text"])
         pred = {(e.start, e.end, e.label) for e in doc.ents}
         want = {(e["start"], e["end"], e["label"]) for e in rec["ents"]}
-        tp, fp, fn = tp + len(pred & want), fp + len(pred - want), fn + len(want - pred)
-    f1 = 2 * tp / (2 * tp + fp + fn)
-    assert f1 >= floor, f"strict F1 {f1:.3f} on {gold}"
+        for label in ("all", *GOLD_FLOORS[gold]):
+            p = {x for x in pred if label in ("all", x[2])}
+            w = {x for x in want if label in ("all", x[2])}
+            tp, fp, fn = counts.get(label, (0, 0, 0))
+            counts[label] = (tp + len(p & w), fp + len(p - w), fn + len(w - p))
+    f1 = {label: 2 * tp / (2 * tp + fp + fn) for label, (tp, fp, fn) in counts.items()}
+    low = {label: round(f1[label], 3) for label, floor in GOLD_FLOORS[gold].items() if f1[label] < floor}
+    assert not low, f"strict F1 under the floor on {gold}: {low}"
 
 
 def test_pattern_paths_are_relative_to_the_working_directory(tmp_path, monkeypatch):
