@@ -28,7 +28,7 @@ def test_split_keeps_stateful_stages_in_the_driver(tmp_path):
     c = cfg(tmp_path, "s")
     head, body, tail = split_stages(build_stages(c, Context(c, tmp_path)))
     assert [s.name for s in head] == ["ingest", "repair", "clean"]
-    assert [s.name for s in body] == ["segment", "ner", "classify"]
+    assert [s.name for s in body] == ["language", "segment", "ner", "classify"]
     assert [s.name for s in tail] == ["write"]
 
 
@@ -43,7 +43,7 @@ def test_process_pool_output_is_identical(local_run):
     tmp, expected = local_run
     m = run(cfg(tmp, "proc", 'run.executor="processes"', "run.workers=2"))
     assert records(tmp / "proc" / "annotations.jsonl") == expected
-    assert m["executor"]["in_workers"] == ["segment", "ner", "classify"]
+    assert m["executor"]["in_workers"] == ["language", "segment", "ner", "classify"]
     assert m["counts"]["segment"]["docs"] == len(expected)
 
 
@@ -62,6 +62,6 @@ def test_dask_on_an_existing_cluster_output_is_identical(local_run):
                                   silence_logs=40) as cluster:
         m = run(cfg(tmp, "dask_sched", 'run.executor="dask"', f"run.scheduler={json.dumps(cluster.scheduler_address)}"))
         assert records(tmp / "dask_sched" / "annotations.jsonl") == expected
-        assert m["executor"]["in_workers"] == ["segment", "ner", "classify"]
+        assert m["executor"]["in_workers"] == ["language", "segment", "ner", "classify"]
         with distributed.Client(cluster.scheduler_address) as client:
             assert len(client.scheduler_info()["workers"]) == 1  # still up after the run

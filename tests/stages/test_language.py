@@ -32,6 +32,14 @@ def test_paragraphs_vote_by_their_characters():
     assert paragraph_languages("Baku 16", 40) == {}  # too short to judge
 
 
+def test_the_candidate_languages_keep_russian_from_passing_for_macedonian():
+    from pipeline.stages.language import LanguageParams
+
+    mixed = "Президент Беларуси посетил Баку. " * 5 + "Belarus and Azerbaijan signed agreements in Baku."
+    assert set(paragraph_languages(mixed, 40)) <= {"mk", "bg"}  # all 97 languages of the model: a near miss
+    assert set(paragraph_languages(mixed, 40, tuple(LanguageParams().candidates))) == {"ru"}
+
+
 def test_a_russian_report_is_kept_but_not_annotated(tmp_path):
     inputs = tmp_path / "in"
     inputs.mkdir()
