@@ -16,7 +16,7 @@ import typer
 
 from pipeline.errors import FormatError, PipelineError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="NLP pipeline for analytical reports: repair, deduplicate, find entities, "
                        "classify sentences by topic and stance, and score against gold sets.")
 
@@ -127,6 +127,10 @@ def evaluate(
     except PipelineError as e:
         fail(e)
     print_summary(metrics)
+    for key, groups in metrics.get("by", {}).items():
+        if set(groups) == {"?"}:
+            typer.secho(f"warning: no gold or predicted record has meta.{key}; all reports are in the group '?'",
+                        fg="yellow", err=True)
     typer.echo(f"-> {out}/metrics.json, {out}/report.md")
 
 

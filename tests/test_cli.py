@@ -107,6 +107,10 @@ def test_every_subcommand_has_help():
     for name in commands:
         sub = runner.invoke(app, [name, "--help"])
         assert sub.exit_code == 0 and len(sub.output) > 100, name
+    # Bracketed text of the help is shown as written, not taken for markup and dropped.
+    assert "[stages.write]" in runner.invoke(app, ["run", "--help"]).output
+    assert "[train]" in runner.invoke(app, ["train", "--help"]).output
+    assert "<pred folder>/eval-<gold" in " ".join(runner.invoke(app, ["evaluate", "--help"]).output.split())
 
 
 def test_version():

@@ -310,7 +310,7 @@ def train(config_path: str | Path) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "irnlp": __version__,
-        "versions": {pkg: metadata.version(pkg) for pkg in ("scikit-learn", "skops", "numpy", "spacy")},
+        "versions": {pkg: metadata.version(pkg) for pkg in ("scikit-learn", "skops", "numpy", "spacy", "wordllama")},
         "python": platform.python_version(),
         "topic_labels": sorted(set(topics)),
         "stance_labels": sorted(set(stances)),
@@ -387,6 +387,22 @@ def summary_table(meta: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def expectation(meta: dict[str, Any]) -> str:
+    """What to expect on a new outlet: the mean of the per-outlet scores over the outlets with enough units
+    (the pooled figures weigh the largest outlet most)."""
+    if not meta.get("outlet_cv"):
+        return ""
+    n = meta["params"].get("outlet_curve_min_units", 150)
+    out = []
+    for task in ("topic", "stance"):
+        big = [r["model"]["macro_f1"] for r in meta["outlet_cv"][task]["per_outlet"].values() if r["units"] >= n]
+        if big:
+            out.append(f"{task} {sum(big) / len(big):.3f}")
+    return (f"\nOn an outlet that is not in the training data, expect about the mean macro-F1 of the held-out "
+            f"outlets with at least {n} units: {', '.join(out)} (the pooled leave-one-outlet-out figures below "
+            "weigh the largest outlet most).\n") if out else ""
+
+
 def model_card(meta: dict[str, Any]) -> str:
     """``README.md`` of a model folder: what was trained on what, and how well, from ``meta.json``."""
     p = meta["params"]
@@ -394,6 +410,7 @@ def model_card(meta: dict[str, Any]) -> str:
              "Written by `irnlp train`; every number is in `meta.json`. Features: TF-IDF words (1-2), characters "
              "(2-5), context words (heading, neighbours), whole-report words (weights "
              f"{', '.join(f'{k} {v}' for k, v in (p.get('report_weight') or {}).items()) or 'none'}), lexicon hits, entity labels"
+             f"{', static word embeddings of the sentence, its context and its report (WordLlama; weights ' + ', '.join(f'{k} {v}' for k, v in (p.get('static_weight') or {}).items()) + ')' if p.get('static_weight') else ''}"
              f"{', sentence embeddings' if p.get('embeddings') else ''}; logistic regression "
              f"(C = {p['C']}, balanced class weights).", "",
              "Intended use: English analytical and news reports on international relations (the training articles "
@@ -405,7 +422,8 @@ def model_card(meta: dict[str, Any]) -> str:
              + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + ".", "",
              "Training data: " + ", ".join(f"`{d}`" for d in meta["data"]) + f" ({meta['cv']['topic']['sentences']} "
              f"sentences of {meta['cv']['topic']['reports']} reports; {meta['weak_sentences']} weak-labelled).",
-             summary_table(meta), "", "## Learning curve (mean fold macro-F1)", "",
+             expectation(meta), summary_table(meta), "",
+             "## Learning curve of the report-grouped CV (mean fold macro-F1, by share of the training reports)", "",
              "| task | " + " | ".join(f"{c['share_of_training_reports']:.0%} ({c['approx_training_sentences']})"
                                      for c in meta["cv"]["topic"]["learning_curve"]) + " |",
              "|---|" + "---|" * len(meta["cv"]["topic"]["learning_curve"])]

@@ -374,3 +374,10 @@ def test_cli_prints_the_breakdown(tmp_path):
                                    "--by", "outlet"])
     assert res.exit_code == 0, res.output
     assert "by outlet" in res.output and "Outlet B" in res.output
+
+
+def test_cli_warns_when_no_record_has_the_key(tmp_path):
+    g = write(tmp_path / "gold.jsonl", gold_records())
+    res = CliRunner().invoke(app, ["evaluate", "--gold", str(g), "--pred", str(g), "--out", str(tmp_path / "o"),
+                                   "--by", "outlet"])
+    assert res.exit_code == 0 and "warning: no gold or predicted record has meta.outlet" in res.output
