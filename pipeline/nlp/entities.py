@@ -179,7 +179,13 @@ class EntityAnchors:
         a person pattern after a capitalised word that may be a first name
         (``Aydin Karimov``).
         """
-        if m.label in NUMERIC or m.label in ("DATE", "TIME"):
+        if m.label in ("DATE", "TIME"):
+            # A day number beside a month pattern (`12 March 2024`, `Aug 6`): the model, which reads the
+            # whole date, decides; a preset `March 2024` would leave `12` to be taken for a CARDINAL.
+            before = m.start > 0 and doc[m.start - 1].like_num
+            after = m.end < len(doc) and doc[m.end].like_num
+            return "number" if before or after else ""
+        if m.label in NUMERIC:
             return ""
         end = after_run_head(doc, m.end, self.heads)
         if end:

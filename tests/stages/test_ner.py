@@ -294,3 +294,14 @@ def test_all_caps_headings_get_their_entities(config, ctx):
         s if s.name != "ner" else s.__class__(s.name, s.factory, s.table, s.params.model_copy(update={"caps_lines": False}))
         for s in config.stages]}), ctx, text)
     assert ("BAKU", "GPE") not in [(text[e.start:e.end], e.label) for e in off.ents if e.end <= 30]  # the model alone misses it
+
+
+@pytest.mark.parametrize("text, date", [
+    ("The deal was signed on 12 March 2024 in Baku.", "12 March 2024"),
+    ("He arrived on 29 May 2014.", "29 May 2014"),
+    ("Talks began on 1 January 2015.", "1 January 2015"),
+    ("In March 2024 the talks resumed.", "March 2024"),
+])
+def test_day_first_dates_stay_whole(nlp, text, date):
+    found = ents(nlp, text)
+    assert (date, "DATE") in found and not any(label == "CARDINAL" for _, label in found)
