@@ -105,7 +105,8 @@ class Stage:
 
         spaCy runs a batch at once, so one report that breaks a component would stop the run:
         the batch is then run again report by report, and only the report that fails again is
-        marked ``failed`` (unless ``run.strict``). Returns ``(spaCy Doc or None, document)`` pairs.
+        marked ``failed`` (unless ``run.strict``), once even when several of its items (the pieces of a
+        long report) break. Returns ``(spaCy Doc or None, document)`` pairs.
         """
         try:
             return list(nlp.pipe(pairs, as_tuples=True, **pipe_kw))
@@ -114,14 +115,18 @@ class Stage:
         except Exception:  # noqa: BLE001 - find the report that breaks the batch
             if self.ctx.config.run.strict:
                 raise
-        out = []
+        out, failed = [], set()
         for item, doc in pairs:
+            if id(doc) in failed:  # another piece of this report broke already
+                out.append((None, doc))
+                continue
             try:
                 out += list(nlp.pipe([(item, doc)], as_tuples=True, **pipe_kw))
             except PipelineError:
                 raise
             except Exception as e:  # noqa: BLE001 - one bad report must not stop the corpus
                 self.fail(doc, e)
+                failed.add(id(doc))
                 out.append((None, doc))
         return out
 

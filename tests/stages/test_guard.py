@@ -62,3 +62,14 @@ def test_strict_runs_stop_at_the_report_that_breaks_spacy(tmp_path, broken):
     stage.nlp = Exploding(stage.nlp)
     with pytest.raises(ValueError, match="boom"):
         list(ner(segment([make_doc(t, f"r{i}") for i, t in enumerate(TEXTS)])))
+
+
+def test_a_long_report_that_breaks_spacy_in_two_pieces_fails_once(tmp_path):
+    ctx, (segment, _) = stages(tmp_path, strict=False)
+    segment.params = segment.params.model_copy(update={"piece_chars": 60})
+    segment.nlp = Exploding(segment.nlp)
+    long = "\n\n".join(["Baku and Minsk signed a deal on tractors and trucks.", "The BOOM paragraph breaks the model.",
+                        "Astana hosted the summit of the leaders in May.", "Another BOOM paragraph breaks it again."])
+    docs = list(segment([make_doc(long, "long"), make_doc(TEXTS[0], "short")]))
+    assert [d.status for d in docs] == [Status.FAILED, Status.OK]
+    assert [f["id"] for f in ctx.failures] == ["long"] and ctx.stats["segment"]["failed"] == 1
