@@ -18,13 +18,7 @@ BLOCK = "BLOCK"  # pattern label: the match is never (part of) an entity
 TRIM_SEP = "|trim="  # a pattern's ``trim`` travels in its id: "<id>|trim=<left>,<right>"
 
 
-# --- pattern files ---------------------------------------------------------------
-def resolve(path: str) -> Path:
-    """A config path, relative to the working directory like every path of a config (see
-    :mod:`pipeline.config`)."""
-    return Path(path)
-
-
+# --- pattern files (paths relative to the working directory, like every path of a config) -----------
 def pattern_files(paths: Iterable[str]) -> list[Path]:
     """The ``*.jsonl`` files named by ``paths`` (files or folders), sorted.
 
@@ -33,7 +27,7 @@ def pattern_files(paths: Iterable[str]) -> list[Path]:
     """
     files: list[Path] = []
     for path in paths:
-        p = resolve(path)
+        p = Path(path)
         if p.is_dir():
             files.extend(sorted(p.glob("*.jsonl")))
         elif p.is_file():
@@ -74,7 +68,7 @@ def load_patterns(paths: Iterable[str]) -> list[dict]:
 @lru_cache(maxsize=8)
 def read_words(path: str) -> tuple[str, ...]:
     """Words of a list file (one a line, ``#`` comments)."""
-    p = resolve(path)
+    p = Path(path)
     try:
         lines = p.read_text(encoding="utf-8").splitlines()
     except OSError as e:
@@ -94,7 +88,7 @@ def split_id(raw_id: str) -> tuple[str, int, int]:
 @lru_cache(maxsize=8)
 def read_label_words(path: str) -> dict:
     """``{label: [words]}`` of a JSON file (keys starting with ``_`` are comments)."""
-    p = resolve(path)
+    p = Path(path)
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:
