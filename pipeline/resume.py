@@ -3,8 +3,8 @@
 The JSONL writer commits its records in small part files
 (``<run>/parts/<generation>/part-NNNNN.jsonl``), each written atomically, so a
 run killed at any moment leaves only complete parts. A new run with the same
-*run key* (the stages with their parameters, the spaCy model and the package
-versions) indexes the records of earlier generations by ``(id, sha256 of the
+*run key* (the stages with their parameters, the spaCy model, the files of
+trained model folders and the package versions) indexes the records of earlier generations by ``(id, sha256 of the
 raw text)``; a report whose raw text and key match is taken from there instead
 of being annotated. Any change of config, model or versions starts afresh.
 When a run ends, ``annotations.jsonl`` is built from the new generation and
@@ -26,10 +26,28 @@ from pipeline.writers.jsonl import PARTS
 KEY_FILE = "run_key.json"
 
 
+MODEL_PARAMS = ("model", "model_dir")  # stage parameters that name a trained model folder
+
+
+def model_files(config: Config) -> dict[str, str]:
+    """``{folder: sha256 of its files}`` for the trained model folders the stages name (a model retrained
+    in place changes the run key, so its old annotations are not reused)."""
+    out = {}
+    for spec in config.stages:
+        for key in MODEL_PARAMS:
+            folder = Path(str(getattr(spec.params, key, "") or ""))
+            if str(folder) not in ("", ".") and folder.is_dir():
+                h = hashlib.sha256()
+                for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+                    h.update(f.relative_to(folder).as_posix().encode() + b"\0" + f.read_bytes())
+                out[str(folder)] = h.hexdigest()
+    return out
+
+
 def run_key(config: Config, versions: dict[str, str]) -> str:
-    """Hash of what decides the annotations: stages and their parameters, model, versions."""
+    """Hash of what decides the annotations: stages and their parameters, model, trained model files, versions."""
     stages = [{"name": s.name, "factory": s.factory, "params": s.params.model_dump()} for s in config.stages]
-    material = {"stages": stages, "model": config.run.model, "versions": versions}
+    material = {"stages": stages, "model": config.run.model, "versions": versions, "model_files": model_files(config)}
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -40,6 +40,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.document import ENT_LABELS
+from pipeline.errors import ModelError
 from pipeline.nlp.load import get_nlp
 from pipeline.nlp.patterns import BLOCK, load_patterns, pattern_files, read_label_words, read_words, split_id
 
@@ -61,6 +62,9 @@ TRAILING_WORDS = frozenset({"of", "and", "the", "in", "for", "to", "at", "by"})
 VAGUE_DATE_WORDS = frozenset({"years", "decades", "months", "weeks", "days", "centuries", "annual", "yearly", "monthly",
                               "daily", "weekly", "decade", "year", "time", "times", "annually", "earlier", "later",
                               "recently", "each", "every"})
+MONTHS = frozenset({"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                    "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct",
+                    "Nov", "Dec"})
 INITIAL_RE = re.compile(r"^[A-Z]\.$")
 ABBREVIATION_RE = re.compile(r"^[A-Z][A-Za-z&]{0,7}$")
 NUMERIC = frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT", "ORDINAL"})
@@ -171,6 +175,7 @@ class EntityAnchors:
     def longer_name(self, doc: Doc, m: Mention, taken: bytearray) -> str:
         """Why the match may be part of a longer name, or ``""``.
 
+        ``"date"``: every DATE/TIME match (the model decides, the pattern fills a gap).
         ``"after:<end>"``: a capitalised run with a head word follows (``Minsk
         Automobile Plant``; ``Iran-Azerbaijan Joint Economic Committee``), ending
         at token ``<end>`` with its last head word; ``"of"``: it follows
@@ -180,11 +185,10 @@ class EntityAnchors:
         (``Aydin Karimov``).
         """
         if m.label in ("DATE", "TIME"):
-            # A day number beside a month pattern (`12 March 2024`, `Aug 6`): the model, which reads the
-            # whole date, decides; a preset `March 2024` would leave `12` to be taken for a CARDINAL.
-            before = m.start > 0 and doc[m.start - 1].like_num
-            after = m.end < len(doc) and doc[m.end].like_num
-            return "number" if before or after else ""
+            # Dates are always the model's first: it reads the whole date (`Friday, Oct 18`, `May 25-July 25`,
+            # `12 March 2024`), where a preset `Oct 18` or `March 2024` would cut it; a date pattern only
+            # fills a gap (`Aug 6` in a dateline). Measured on outlets held out of training (models/ner/README.md).
+            return "date"
         if m.label in NUMERIC:
             return ""
         end = after_run_head(doc, m.end, self.heads)
@@ -266,7 +270,7 @@ class EntityRules:
         ents = self.settle(doc, ents, doc.spans.get(DEFERRED_KEY, []))
         fixed = [f for f in (self.fix(doc, e) for e in sorted(ents)) if f is not None]
         fixed = [self.with_approximator(doc, e) for e in fixed]
-        fixed = merge_dates(doc, non_overlapping(fixed))
+        fixed = split_date_lists(doc, merge_dates(doc, non_overlapping(fixed)))
         blocked = {i for s in doc.spans.get(BLOCKED_KEY, []) for i in range(s.start, s.end)}
         fixed = defined_abbreviations(doc, fixed, blocked)
         fixed = non_overlapping(person_surnames(doc, non_overlapping(fixed)))
@@ -425,6 +429,22 @@ def merge_dates(doc: Doc, ents: list[Mention]) -> list[Mention]:
     return out
 
 
+YEAR_RE = re.compile(r"^(?:1[89]|20)\d\d$")
+
+
+def split_date_lists(doc: Doc, ents: list[Mention]) -> list[Mention]:
+    """A DATE span that lists month-year dates is one DATE each (``June 2015, November 2016`` -> two): split at
+    a comma between a year and a month name. Ranges (``December 28, 2016 to January 1, 2017``) and lists of
+    bare years (``2017, 2018 and 2019``) stay one span, as the labelled reports have them."""
+    out: list[Mention] = []
+    for e in ents:
+        cuts = [i for i in range(e.start + 1, e.end - 1) if e.label == "DATE" and doc[i].text == ","
+                and YEAR_RE.match(doc[i - 1].text) and doc[i + 1].text in MONTHS]
+        starts, ends = [e.start] + [i + 1 for i in cuts], cuts + [e.end]
+        out += [e._replace(start=a, end=b) for a, b in zip(starts, ends)]
+    return out
+
+
 def person_surnames(doc: Doc, ents: list[Mention]) -> list[Mention]:
     """One sense per report: the surname of a person named in full is a PERSON wherever it stands alone.
 
@@ -526,14 +546,45 @@ def make_rules(nlp, name, titles, heads, last_word_labels):
     return EntityRules(titles, heads, last_word_labels)
 
 
+def use_ner(nlp, model: str, ner_model: str) -> None:
+    """Put the ``ner`` of the spaCy pipeline at ``ner_model`` (a folder from ``irnlp train-ner``) in
+    place of ``nlp``'s own, at the same position; ``""`` puts the base model's ``ner`` back.
+
+    Raises:
+        ModelError: ``ner_model`` is no spaCy pipeline with a ``ner`` component.
+    """
+    import spacy
+
+    if getattr(nlp, "_irnlp_ner_model", "") == ner_model:
+        return
+    try:
+        source = spacy.load(ner_model if ner_model else model, exclude=["tok2vec", "tagger", "parser",
+                                                                         "attribute_ruler", "lemmatizer"])
+        source.get_pipe("ner")
+    except (OSError, KeyError) as e:
+        raise ModelError(f"{ner_model}: no trained entity recognizer there ({str(e).splitlines()[0]}); train one "
+                         f"with `make ner-model` or set stages.ner.model = \"\" for the base model's") from None
+    names = nlp.pipe_names
+    after = names[names.index("ner") - 1] if "ner" in names and names.index("ner") > 0 else None
+    if "ner" in names:
+        nlp.remove_pipe("ner")
+    nlp.add_pipe("ner", source=source, **({"after": after} if after else {"first": True}))
+    nlp._irnlp_ner_model = ner_model
+
+
 def get_ner_nlp(model: str, patterns: list[str], heads: str, titles: str, last_word_labels: str = "",
-                **boundary_config):
+                ner_model: str = "", **boundary_config):
     """The shared pipeline with the boundary component and the three NER components, each added once.
 
     Calling it again with other pattern files replaces the patterns (e.g. a
     second config in one process); the model itself is loaded once.
+
+    Args:
+        ner_model: a trained entity recognizer (``irnlp train-ner``) that replaces the base model's
+            ``ner``; ``""`` keeps the base model's.
     """
     nlp = get_nlp(model, **boundary_config)
+    use_ner(nlp, model, ner_model)
     head_words, title_words = list(read_words(heads)), list(read_words(titles))
     if PATTERNS_COMPONENT not in nlp.pipe_names:
         # First in the pipeline: phrase patterns are then tokenized only, not tagged and parsed.

@@ -117,6 +117,8 @@ class NerParams(Params):
 
     Attributes:
         batch_size: documents per ``nlp.pipe`` call when ``segment`` did not run (0: run.batch_size).
+        model: folder of a trained entity recognizer (``irnlp train-ner``; ``models/ner``) whose ``ner``
+            replaces the base model's (``run.model``); ``""``: the base model's own.
         patterns: entity pattern files or folders of ``*.jsonl`` (empty: the model alone, span rules still apply).
         heads: head words of longer names (see the module doc).
         titles: titles kept outside PERSON spans.
@@ -126,10 +128,11 @@ class NerParams(Params):
     """
 
     batch_size: int = 0
+    model: str = "models/ner"
     patterns: list[str] = ["corpus/patterns/entities"]
     heads: str = "corpus/patterns/ner_words/heads.txt"
     titles: str = "corpus/patterns/ner_words/titles.txt"
-    last_word_labels: str = "corpus/patterns/ner_words/last_word_labels.json"
+    last_word_labels: str = ""
     canonical: bool = True
     caps_lines: bool = True
 
@@ -152,7 +155,7 @@ class Ner(Stage):
         boundary = seg.params.boundary_config() if seg is not None and hasattr(seg.params, "boundary_config") else {}
         # Added at construction, before any stage runs; segment leaves them to this stage (NER_PIPES).
         self.nlp = get_ner_nlp(ctx.config.run.model, params.patterns, params.heads, params.titles,
-                               params.last_word_labels, **boundary)
+                               params.last_word_labels, params.model, **boundary)
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         size = self.params.batch_size or self.ctx.config.run.batch_size

@@ -23,6 +23,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from pipeline.errors import ModelError
+from pipeline.document import outlet_of
 from pipeline.textcat.lexicon import compile_lexicon, count
 
 
@@ -60,16 +61,6 @@ class Unit:
     group: str = ""
     report: str = ""
     outlet: str = ""
-
-
-def outlet_of(rec: dict) -> str:
-    """The outlet of a record: ``meta.outlet``, else the file name of its ``source`` without the
-    extension (``../shared/corpus/unlabelled/tehrantimes.jsonl`` -> ``tehrantimes``), else ""."""
-    outlet = (rec.get("meta") or {}).get("outlet")
-    if outlet:
-        return str(outlet)
-    source = rec.get("source") or ""
-    return source.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0]
 
 
 def units_of_record(rec: dict) -> list[Unit]:

@@ -33,10 +33,10 @@ from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 
 from pipeline import __version__
 from pipeline.config import Params, explain
-from pipeline.document import STANCES, TOPICS
+from pipeline.document import STANCES, TOPICS, outlet_of
 from pipeline.errors import ConfigError
 from pipeline.io import atomic_open, expand_paths, file_sha256, read_jsonl, read_toml, write_json
-from pipeline.textcat.features import Unit, make_pipeline, outlet_of, units_of_record
+from pipeline.textcat.features import Unit, make_pipeline, units_of_record
 from pipeline.textcat.lexicon import compile_lexicon, count, read_lexicon
 from pipeline.textcat.model import save_model
 

