@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/default.toml
 
-.PHONY: install run test lint coverage gold ner-model clean
+.PHONY: install run test lint coverage mutation gold ner-model clean
 
 $(BIN)/irnlp: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -26,6 +26,12 @@ test: install lint  ## install, check the import layers, then run the test suite
 coverage: install  ## the test suite with line coverage per module of the package (pytest-cov)
 	$(BIN)/pip install --quiet pytest-cov==7.1.0
 	$(BIN)/python -m pytest --cov=pipeline --cov-report=term-missing:skip-covered
+
+mutation: install  ## mutation testing of the core modules (mutmut 3, ~20 min; not in CI) -> benchmarks/MUTATION.md
+	$(BIN)/pip install --quiet mutmut==3.8.1
+	rm -rf mutants
+	$(BIN)/mutmut run || true
+	$(BIN)/python benchmarks/mutation_report.py
 
 ner-model: install  ## fine-tune the entity recognizer on corpus/train (config/ner.cfg) -> models/ner (~8 min)
 	$(BIN)/irnlp train-ner config/ner.cfg --data corpus/train/train.jsonl --out models/ner

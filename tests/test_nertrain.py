@@ -129,3 +129,38 @@ def test_retraining_replaces_the_model_and_keeps_the_card(tmp_path):
     replace_model(new, out)
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["README.md", "ner", "ner/model"]
     assert (out / "ner" / "model").read_text() == "new" and (out / "README.md").read_text() == "card"
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_train_ner_end_to_end_on_a_small_file(tmp_path):
+    """Two labelled reports of two outlets, one epoch: a pipeline that loads, its card data, an outlet left out."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    data = tmp_path / "train.jsonl"
+    recs = [rec("Baku and Minsk signed a deal in May 2024.", [(0, 4, "GPE"), (9, 14, "GPE"), (32, 40, "DATE")],
+                outlet="a", rid="r1"),
+            rec("President Ilham Aliyev visited Tashkent.", [(10, 22, "PERSON"), (31, 39, "GPE")], outlet="b",
+                rid="r2")]
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    out = tmp_path / "ner"
+    info = train_ner(ROOT / "config/ner.cfg", [data], out, exclude_outlets=["b"],
+                     overrides={"training.max_epochs": 1})
+    assert (info["reports"], info["entities"], info["misaligned"]) == (1, 3, 0)
+    assert info["outlets"] == {"a": 1} and info["excluded_outlets"] == ["b"]
+    saved = json.loads((out / TRAIN_INFO).read_text(encoding="utf-8"))
+    assert saved["labels"] == {"GPE": 2, "DATE": 1} and saved["data"][str(data)] == info["data"][str(data)]
+    nlp = get_nlp(MODEL)
+    before = getattr(nlp, "_irnlp_ner_model", "")
+    try:
+        use_ner(nlp, MODEL, str(out))
+        assert nlp.get_pipe("ner").labels  # the OntoNotes labels of the base model are kept
+        assert "GPE" in nlp.get_pipe("ner").labels
+    finally:
+        use_ner(nlp, MODEL, before)
+    # the command line names a bad config in one line and exits 2
+    res = CliRunner().invoke(app, ["train-ner", str(tmp_path / "none.cfg"), "--data", str(data),
+                                   "--out", str(tmp_path / "x")])
+    assert res.exit_code == 2 and "training config not found" in res.output
