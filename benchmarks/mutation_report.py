@@ -29,19 +29,24 @@ def main() -> None:
             survivors[module].append(name)
     lines = ["# Mutation testing (mutmut 3, `make mutation`)", "",
              "Each core module's mutants run against the module's own tests (pyproject.toml `[tool.mutmut]`).",
-             "", "| module | mutants | killed | survived | other | score |", "|---|---|---|---|---|---|"]
+             "Score = killed / checked (timeouts count as killed, as mutmut counts them; mutants not checked when",
+             "the run was stopped are left out).", "",
+             "| module | mutants | checked | killed | survived | not checked | score |", "|---|---|---|---|---|---|---|"]
     tot = Counter()
+    def row(name: str, c: Counter) -> str:
+        n, killed = sum(c.values()), c["killed"] + c["timeout"]
+        checked = n - c["not checked"]
+        score = f"{killed / checked:.1%}" if checked else "–"
+        return f"| {name} | {n} | {checked} | {killed} | {c['survived']} | {c['not checked']} | {score} |"
+
     for module in sorted(per):
-        c = per[module]
-        n = sum(c.values())
-        other = n - c["killed"] - c["survived"]
-        tot.update(c)
-        lines.append(f"| {module} | {n} | {c['killed']} | {c['survived']} | {other} | {c['killed'] / n:.1%} |")
-    n = sum(tot.values())
-    lines.append(f"| **all** | {n} | {tot['killed']} | {tot['survived']} | {n - tot['killed'] - tot['survived']} | "
-                 f"**{tot['killed'] / n:.1%}** |")
-    lines += ["", "Statuses other than killed/survived: " + ", ".join(f"{k} {v}" for k, v in tot.items()
-                                                                       if k not in ("killed", "survived")), ""]
+        tot.update(per[module])
+        lines.append(row(module, per[module]))
+    lines.append(row("**all**", tot))
+    lines += ["", "All statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(tot.items())), "",
+              "## Survivors", ""] + [f"- {m}: " + ", ".join(n.split(".")[-1] for n in names[:40])
+                                     + (f" … ({len(names)})" if len(names) > 40 else "")
+                                     for m, names in sorted(survivors.items())] + [""]
     text = "\n".join(lines) + "\n"
     (ROOT / "benchmarks/MUTATION.md").write_text(text, encoding="utf-8")
     print(text)
