@@ -58,7 +58,7 @@ def pattern_set(drop: set[str]) -> list[str]:
     return [str(p) for p in sorted(PATTERNS.glob("*.jsonl")) if p.stem not in drop]
 
 
-def variants(empty: Path, empty_json: Path) -> dict[str, list[str]]:
+def variants(empty: Path) -> dict[str, list[str]]:
     """Config overrides per variant: all rules, none, and all but one family."""
     none = [f"stages.ner.patterns={json.dumps([])}", f"stages.ner.heads={json.dumps(str(empty))}",
             f"stages.ner.titles={json.dumps(str(empty))}", 'stages.ner.last_word_labels=""',
@@ -137,7 +137,7 @@ def cmd_score(a) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty.txt"
         empty.write_text("")
-        todo = variants(empty, empty)
+        todo = variants(empty)
         if a.only:
             todo = {k: v for k, v in todo.items() if k in a.only.split(",")}
         for name, overrides in todo.items():

@@ -25,7 +25,7 @@ import logging
 import random
 import shutil
 import tempfile
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable
@@ -195,11 +195,3 @@ def labels_of(records: Iterable[dict]) -> Counter:
     for rec in records:
         c.update(e["label"] for e in rec.get("ents", []))
     return c
-
-
-def by_outlet(records: Iterable[dict]) -> dict[str, list[dict]]:
-    """Records grouped by outlet, in first-seen order."""
-    out = defaultdict(list)
-    for rec in records:
-        out[outlet_of(rec)].append(rec)
-    return dict(out)

