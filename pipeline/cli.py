@@ -7,7 +7,6 @@ problem and the fix, and a non-zero exit code (see README, "When something goes 
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -55,11 +54,10 @@ def run(
     2 bad config or output folder not writable; 3 an input path that does not exist, or an unreadable input in
     strict mode; 4 model missing.
     """
-    from pipeline.runner import load_config, run as run_pipeline
+    from pipeline.runner import exit_on_sigterm, load_config, run as run_pipeline
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    # On SIGTERM unwind normally, so that temporary files are removed; committed parts stay.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    exit_on_sigterm()
     try:
         cfg = load_config(config, [*(set_ or []), *(["run.progress=off"] if quiet else [])])
         manifest = run_pipeline(cfg)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from collections import Counter
 import tempfile
@@ -23,6 +24,30 @@ from pipeline.stages import factories  # noqa: F401  (registers the built-in sta
 from pipeline.stages.base import Context, Stage
 
 log = logging.getLogger("irnlp")
+
+SIGTERM_EXIT = 143  # 128 + SIGTERM, what a shell reports for a terminated command
+_terminated = False
+
+
+def exit_on_sigterm() -> None:
+    """On SIGTERM, unwind the run as ``SystemExit(143)`` so that temporary files are removed; committed
+    parts stay for the next run to reuse.
+
+    The handler raises wherever the main thread is; library code that swallows the exception (a bare
+    ``except:``, a Cython callback that cannot raise) would let the run go on, so the run loop raises it
+    again at the next report (see :func:`_stop_if_terminated`).
+    """
+    def handler(signum, frame):
+        global _terminated
+        _terminated = True
+        raise SystemExit(SIGTERM_EXIT)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _stop_if_terminated() -> None:
+    if _terminated:
+        raise SystemExit(SIGTERM_EXIT)
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> Config:
@@ -202,6 +227,7 @@ def run(config: Config) -> dict:
     clusters: dict[str, list[dict]] = {}  # kept report -> its syndicated copies and their similarity
     body_stream = _Timed(run_body(body, chain_with_resume(head, ctx), config, ctx))
     for doc in _trimmed(_progress(chain(tail, body_stream), config.run.progress)):
+        _stop_if_terminated()
         statuses[doc.status] += 1
         if doc.status not in Status.ANNOTATED:
             skipped[doc.id] = doc.status
@@ -231,5 +257,6 @@ def run(config: Config) -> dict:
         "timings_s": {"total": round(elapsed, 4), **own},
         "failed": ctx.failures,
     }
+    _stop_if_terminated()
     write_json(out_dir / "manifest.json", manifest)
     return manifest

@@ -122,3 +122,28 @@ def test_reports_from_an_earlier_run_still_count_for_corpus_dedup(tmp_path):
     assert first["reports"]["ok"] == 1 and second["reports"]["from_earlier_run"] == 1
     assert fresh["reports"]["skipped"] == {"b": "duplicate"}
     assert second["reports"]["skipped"] == fresh["reports"]["skipped"]
+
+
+def test_sigterm_swallowed_by_library_code_still_stops_the_run(tmp_path, monkeypatch):
+    # CI once saw a SIGTERM'd run exit 0: the handler's SystemExit can be swallowed where it is raised
+    # (a bare except in a library, a Cython callback); the run loop must raise it again.
+    import pipeline.runner as runner
+
+    monkeypatch.setattr(runner, "_terminated", False)
+    old = signal.getsignal(signal.SIGTERM)
+    swallowed = []
+    try:
+        runner.exit_on_sigterm()
+        try:  # what a library's bare ``except:`` does to the handler's exception
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+        except BaseException as e:  # noqa: BLE001
+            swallowed.append(e)
+        with pytest.raises(SystemExit) as stop:
+            run(cfg(tmp_path, FIXTURES / "raw"))
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    assert [type(e) for e in swallowed] == [SystemExit]
+    assert stop.value.code == 143
+    assert not (tmp_path / "r" / "annotations.jsonl").exists()
+    assert not (tmp_path / "r" / "manifest.json").exists()
