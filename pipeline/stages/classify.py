@@ -32,6 +32,7 @@ from pipeline.errors import ModelError
 from pipeline.stages.base import Stage
 from pipeline.textcat.lexicon import LexiconParams, compile_lexicon, count, load_lexicon
 from pipeline.textcat.model import load_model, predict_proba, read_meta
+from pipeline.textcat.calibration import apply_temperature
 from pipeline.textcat.features import is_heading, units_of_record
 from pipeline.textcat.targets import TARGET_LABELS, stance_targets
 
@@ -143,6 +144,9 @@ class SklearnClassifier(Stage):
         super().__init__(*a, **kw)
         self.topic_model, self.stance_model, self.meta = load_models(self.params.model_dir)
         self.lex = compile_lexicon(self.meta.get("lexicon", {}))
+        # Temperatures fitted at training time on outlet-held-out predictions (1: as the model gives them).
+        cal = self.meta.get("calibration", {})
+        self.temperature = {t: float(cal.get(t, {}).get("temperature", 1.0)) for t in ("topic", "stance")}
 
     def targets(self, doc: Document, start: int, end: int, stance: str) -> list[dict]:
         """Targets from the dependency parse (:mod:`pipeline.textcat.targets`) when segment left one;
@@ -159,6 +163,7 @@ class SklearnClassifier(Stage):
         order = sorted(range(len(doc.sents)), key=lambda i: doc.sents[i].start)
         t_classes, t_p = predict_proba(self.topic_model, units)
         s_classes, s_p = predict_proba(self.stance_model, units)
+        t_p, s_p = apply_temperature(t_p, self.temperature["topic"]), apply_temperature(s_p, self.temperature["stance"])
         for row, i in enumerate(order):
             s = doc.sents[i]
             s.topic_probs = {c: round(float(p), 4) for c, p in zip(t_classes, t_p[row])}

@@ -36,6 +36,7 @@ from pipeline.config import Params, explain
 from pipeline.document import STANCES, TOPICS, outlet_of
 from pipeline.errors import ConfigError
 from pipeline.io import atomic_open, expand_paths, file_sha256, read_jsonl, read_toml, write_json
+from pipeline.textcat.calibration import cross_fitted, ece, fit_temperature, low_confidence_share, nll, reliability
 from pipeline.textcat.features import Unit, make_pipeline, units_of_record
 from pipeline.textcat.lexicon import compile_lexicon, count, read_lexicon
 from pipeline.textcat.model import save_model
@@ -239,6 +240,7 @@ def outlet_cross_validate(units, y, extra, params: TrainParams, lex_pred, lexico
     outlets = [u.outlet for u in units]
     labels = TOPICS if set(y) <= set(TOPICS) else STANCES
     pred: list[str | None] = [None] * len(units)
+    proba = np.zeros((len(units), len(labels)))
     majority: list[str | None] = [None] * len(units)
     sizes = Counter(outlets)
     curve: dict[int, list[float]] = {k: [] for k in params.outlet_curve if k < len(sizes) - 1 or k == 1}
@@ -248,8 +250,10 @@ def outlet_cross_validate(units, y, extra, params: TrainParams, lex_pred, lexico
         test_u = [units[i] for i in test_idx]
         model = new_model(params, lexicon, task).fit([units[i] for i in train_idx] + extra[0],
                                                      [y[i] for i in train_idx] + extra[1])
-        for i, v in zip(test_idx, model.predict(test_u)):
-            pred[i] = v
+        p = model.predict_proba(test_u)  # the label of a logistic regression is the argmax of these
+        proba[np.ix_(test_idx, [labels.index(str(c)) for c in model.classes_])] = p
+        for i, v in zip(test_idx, model.classes_[p.argmax(axis=1)]):
+            pred[i] = str(v)
         top = Counter(y[i] for i in train_idx).most_common(1)[0][0]
         for i in test_idx:
             majority[i] = top
@@ -280,11 +284,31 @@ def outlet_cross_validate(units, y, extra, params: TrainParams, lex_pred, lexico
         "majority": scores(y, majority, labels),
         "lexicon": scores(y, lex_pred, labels),
         "per_outlet": per_outlet,
+        "calibration": calibration_report(proba, [labels.index(v) for v in y], outlets),
         "outlet_learning_curve": [
             {"training_outlets": k, "folds": len(v), "macro_f1": round(float(np.mean(v)), 4)}
             for k, v in curve.items() if v
         ],
     }
+
+
+LOW_CONFIDENCE = 0.5  # the classify stage's default low_confidence threshold
+
+
+def calibration_report(proba: np.ndarray, y: list[int], outlets: list[str]) -> dict[str, Any]:
+    """How well the outlet-held-out probabilities ``(n_units, n_classes)`` match accuracy, before and after
+    temperature scaling (:mod:`pipeline.textcat.calibration`).
+
+    ``temperature`` is fitted on all units (what the final model applies); the ``calibrated`` figures use,
+    for each outlet, a temperature fitted on the other outlets only, so they are held out twice over.
+    """
+    y_ = np.asarray(y)
+    cal = cross_fitted(proba, y_, outlets)
+    return {"temperature": fit_temperature(proba, y_),
+            "raw": {"ece": ece(proba, y_), "nll": round(nll(proba, y_), 4), "reliability": reliability(proba, y_),
+                    "low_confidence": low_confidence_share(proba, y_, LOW_CONFIDENCE)},
+            "calibrated": {"ece": ece(cal, y_), "nll": round(nll(cal, y_), 4), "reliability": reliability(cal, y_),
+                           "low_confidence": low_confidence_share(cal, y_, LOW_CONFIDENCE)}}
 
 
 def train(config_path: str | Path) -> dict[str, Any]:
@@ -333,6 +357,10 @@ def train(config_path: str | Path) -> dict[str, Any]:
         if len(outlets) >= 2:
             meta.setdefault("outlet_cv", {})[task] = outlet_cross_validate(
                 units, y, (weak[0], list(wy)), params, lex_pred, lexicon, task)
+            # One temperature per task, fitted on predictions for outlets the model never saw.
+            meta.setdefault("calibration", {})[task] = {
+                "temperature": meta["outlet_cv"][task]["calibration"]["temperature"],
+                "method": "temperature scaling (Guo et al. 2017) on leave-one-outlet-out probabilities"}
         log.info("train %s: report-grouped cross-validation", task)
         meta["cv"][task] = cross_validate(units, y, (weak[0], list(wy)), params, lex_pred, lexicon, task)
         if params.weak.enabled:
@@ -403,6 +431,34 @@ def expectation(meta: dict[str, Any]) -> str:
             "weigh the largest outlet most).\n") if out else ""
 
 
+def calibration_section(meta: dict[str, Any]) -> list[str]:
+    """Model-card lines: ECE and what the low-confidence flag means, before and after temperature scaling,
+    and the reliability table of the calibrated probabilities (all leave-one-outlet-out)."""
+    cals = {t: oc["calibration"] for t, oc in meta.get("outlet_cv", {}).items() if "calibration" in oc}
+    if not cals:
+        return []
+    lines = ["", "## Calibration (leave-one-outlet-out probabilities; ECE over 10 confidence bins)", "",
+             "The classify stage divides the log-probabilities by the temperature (Guo et al. 2017), which keeps "
+             "every predicted label. Calibrated figures use, for each outlet, a temperature fitted on the others.", "",
+             "| task | temperature | ECE raw | ECE calibrated | flagged (best p < 0.5) raw | calibrated "
+             "| accuracy flagged / not, calibrated |", "|---|---|---|---|---|---|---|"]
+    for task, c in cals.items():
+        lr, lc = c["raw"]["low_confidence"], c["calibrated"]["low_confidence"]
+        lines.append(f"| {task} | {c['temperature']:.2f} | {c['raw']['ece']:.3f} | {c['calibrated']['ece']:.3f} | "
+                     f"{lr['share_flagged']:.1%} | {lc['share_flagged']:.1%} | "
+                     f"{_pct(lc['accuracy_flagged'])} / {_pct(lc['accuracy_unflagged'])} |")
+    for task, c in cals.items():
+        lines += ["", f"Reliability of the calibrated {task} probabilities:", "",
+                  "| best probability | units | mean confidence | accuracy |", "|---|---|---|---|"]
+        lines += [f"| {r['lo']:.1f}–{r['hi']:.1f} | {r['units']} | {r['confidence']:.3f} | {r['accuracy']:.3f} |"
+                  for r in c["calibrated"]["reliability"]]
+    return lines
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.1%}"
+
+
 def model_card(meta: dict[str, Any]) -> str:
     """``README.md`` of a model folder: what was trained on what, and how well, from ``meta.json``."""
     p = meta["params"]
@@ -440,6 +496,7 @@ def model_card(meta: dict[str, Any]) -> str:
             big = [r["model"]["macro_f1"] for r in per.values() if r["units"] >= p.get("outlet_curve_min_units", 0)]
             lines.append(f"| {task} | " + " | ".join(f"{c['macro_f1']:.3f}" for c in curves[task])
                          + f" | {sum(big) / len(big):.3f} |")
+    lines += calibration_section(meta)
     if meta.get("heldout"):
         lines += ["", "## Held-out files (predicted only, never trained on): " + ", ".join(f"`{f}`" for f in meta["heldout_files"]),
                   "", "Sentences taken as they are in the gold files (gold units, gold entity labels).", "",

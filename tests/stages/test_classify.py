@@ -70,6 +70,20 @@ def test_targets_only_in_sentences_that_take_a_side(stage):
     assert d.meta["targets"] == "nearest_term"  # no parse: segment did not run
 
 
+def test_the_trained_temperature_softens_the_probabilities_and_keeps_the_labels(monkeypatch, ctx):
+    topic = Stub(["diplomacy", "economy_trade", "other"], [[0.2, 0.7, 0.1], [0.45, 0.15, 0.40]])
+    stance = Stub(["AGAINST", "FAVOR", "NONE"], [[0.1, 0.8, 0.1], [0.3, 0.2, 0.5]])
+    meta = {"lexicon": {}, "calibration": {"topic": {"temperature": 2.0}}}  # stance: none, so 1
+    monkeypatch.setattr(classify, "load_models", lambda model_dir: (topic, stance, meta))
+    d = doc()
+    SklearnClassifier("classify", SklearnParams(low_confidence=0.5), ctx).process(d)
+    first = d.sents[0]
+    # T = 2: square roots renormalised, sqrt(.2) + sqrt(.7) + sqrt(.1) = 1.60010
+    assert first.topic_probs == {"diplomacy": 0.2795, "economy_trade": 0.5229, "other": 0.1976}
+    assert first.topic == "economy_trade" and first.stance_probs == {"AGAINST": 0.1, "FAVOR": 0.8, "NONE": 0.1}
+    assert first.low_confidence is False  # 0.5229 >= 0.5
+
+
 @pytest.mark.model
 def test_with_a_parse_the_holder_is_no_target(stage):
     from pipeline.nlp.load import get_nlp

@@ -68,10 +68,21 @@ class _Spy:
         self.inner.fit(units, y)
         return self
 
-    def predict(self, units):
+    @property
+    def classes_(self):
+        return self.inner.classes_
+
+    def _seen(self, units):
         self.calls.append(({u.group for u in self.fitted}, {u.outlet for u in self.fitted},
                            {u.group for u in units}, {u.outlet for u in units}))
+
+    def predict(self, units):
+        self._seen(units)
         return self.inner.predict(units)
+
+    def predict_proba(self, units):
+        self._seen(units)
+        return self.inner.predict_proba(units)
 
 
 @pytest.fixture
@@ -115,6 +126,19 @@ def test_meta_leads_with_outlet_held_out_scores(trained):
     card = (tmp / "a" / "README.md").read_text(encoding="utf-8")
     assert card.index("leave-one-outlet-out CV over 2 outlets") < card.index("report-grouped 2-fold CV")
     assert "| tehrantimes | 57 |" in card
+
+
+def test_training_fits_a_temperature_per_task_on_outlet_held_out_probabilities(trained):
+    tmp, meta, _ = trained
+    for task in ("topic", "stance"):
+        cal = meta["outlet_cv"][task]["calibration"]
+        assert meta["calibration"][task]["temperature"] == cal["temperature"]
+        assert 0.05 <= cal["temperature"] <= 20
+        for kind in ("raw", "calibrated"):  # every unit of both outlets (57 + 17) is in one bin
+            assert sum(r["units"] for r in cal[kind]["reliability"]) == 74
+            assert 0.0 <= cal[kind]["ece"] <= 1.0
+    card = (tmp / "a" / "README.md").read_text(encoding="utf-8")
+    assert "## Calibration" in card and f"| topic | {meta['calibration']['topic']['temperature']:.2f} |" in card
 
 
 def test_trained_models_use_the_report_features(trained):
