@@ -12,6 +12,7 @@ scores.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,16 +119,59 @@ class ReportTfidf(BaseEstimator, TransformerMixin):
         return self.vectorizer_.transform(list(index))[rows]
 
 
+# Discourse cues of English, not of any outlet: what turns an evaluative word around or frames it as
+# someone's words. A stance term in a negation's scope (see _in_scope) counts as negated.
+NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|without|cannot|hardly|lack(?:s|ed|ing)?)\b|n[’']t\b", re.I)
+CONTRAST = re.compile(r"\b(?:but|however|although|though|despite|yet|nevertheless|nonetheless|whereas|instead)\b", re.I)
+REPORTED = re.compile(r"\b(?:said|says|say|stated|states|noted|notes|stressed|emphasi[sz]ed|added|told|"
+                      r"according to|believes?|consider(?:s|ed)?|argued|argues|called|calls)\b", re.I)
+FIRST_PERSON = re.compile(r"\b(?:(?i:we|our|us)|I)\b")
+NEG_WINDOW = 4
+
+
+def _in_scope(between: str) -> bool:
+    """A negation reaches a term at most NEG_WINDOW words on and not past a punctuation mark (the scope
+    heuristic of Pang, Lee & Vaithyanathan 2002)."""
+    return len(between.split()) <= NEG_WINDOW and not any(p in between for p in ",.;:!?")
+
+
+def discourse_features(text: str, stance_rx: dict) -> dict[str, float]:
+    """Negation, contrast, reported speech and first person, and how they bear on the lexicon's stance
+    terms: ``neg_FAVOR`` counts FAVOR terms under a negation ("did not welcome"), ``after_contrast_AGAINST``
+    AGAINST terms after a contrast marker ("friendly, but aggressive"). Counts as floats."""
+    f: dict[str, float] = {}
+    negs = [m.end() for m in NEGATION.finditer(text)]
+    contrast = [m.start() for m in CONTRAST.finditer(text)]
+    for name, rx, in (("neg", NEGATION), ("contrast", CONTRAST), ("reported", REPORTED), ("first_person", FIRST_PERSON)):
+        n = len(rx.findall(text))
+        if n:
+            f[name] = float(n)
+    for stance in ("FAVOR", "AGAINST"):
+        if not stance_rx.get(stance):
+            continue
+        for m in stance_rx[stance].finditer(text):
+            if any(e <= m.start() and _in_scope(text[e:m.start()]) for e in negs):
+                f[f"neg_{stance}"] = f.get(f"neg_{stance}", 0.0) + 1
+            if contrast and m.start() > contrast[0]:
+                f[f"after_contrast_{stance}"] = f.get(f"after_contrast_{stance}", 0.0) + 1
+    if text.rstrip().endswith("?"):
+        f["question"] = 1.0
+    return f
+
+
 class LexiconFeatures(BaseEstimator, TransformerMixin):
-    """Symbolic features of units: lexicon hits (text and heading), entity labels, heading and quote flags.
+    """Symbolic features of units: lexicon hits (text and heading), entity labels, heading and quote flags,
+    and with ``discourse`` the cues of :func:`discourse_features`.
 
     Args:
         lexicon: the parsed lexicon TOML (``{"topics": {...}, "stance": {...}}``); stored in
             the model so that a saved model does not depend on the current config file.
+        discourse: add negation, contrast, reported-speech and first-person features.
     """
 
-    def __init__(self, lexicon: dict | None = None):
+    def __init__(self, lexicon: dict | None = None, discourse: bool = False):
         self.lexicon = lexicon
+        self.discourse = discourse
 
     def fit(self, X, y=None):
         return self
@@ -160,6 +204,8 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
                     f[f"lex_stance={stance}"] = float(n)
             f["is_heading"] = float(is_heading(u.text))
             f["has_quote"] = float(any(q in u.text for q in "«“\""))
+            if getattr(self, "discourse", False):  # models saved before the option lack the attribute
+                f.update(discourse_features(u.text, lex))
             out.append(f)
         return out
 
@@ -255,7 +301,7 @@ class StaticEmbeddings(BaseEstimator, TransformerMixin):
 
 
 def make_pipeline(lexicon: dict, C: float = 4.0, embeddings: bool = False, report_weight: float = 0.0,
-                  static_weight: float = 0.0) -> Pipeline:
+                  static_weight: float = 0.0, discourse: bool = False) -> Pipeline:
     """TF-IDF words (1-2) + chars (2-5) + context words [+ report words] + symbolic features -> logistic regression.
 
     Class weights are balanced because topics and stances are very unequal
@@ -267,6 +313,7 @@ def make_pipeline(lexicon: dict, C: float = 4.0, embeddings: bool = False, repor
         embeddings: add sentence embeddings (optional extra).
         report_weight: weight of the whole-report TF-IDF block (0: left out).
         static_weight: weight of the static-embedding block (:class:`StaticEmbeddings`; 0: left out).
+        discourse: add the negation, contrast and reported-speech cues to the symbolic features.
     """
     features = FeatureUnion([
         ("words", Pipeline([("get", FunctionTransformer(get_text)),
@@ -275,7 +322,7 @@ def make_pipeline(lexicon: dict, C: float = 4.0, embeddings: bool = False, repor
                             ("tfidf", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True))])),
         ("context", Pipeline([("get", FunctionTransformer(get_context)),
                               ("tfidf", TfidfVectorizer(ngram_range=(1, 1), min_df=2, sublinear_tf=True))])),
-        ("symbols", Pipeline([("lex", LexiconFeatures(lexicon)), ("dict", DictVectorizer())])),
+        ("symbols", Pipeline([("lex", LexiconFeatures(lexicon, discourse)), ("dict", DictVectorizer())])),
     ] + ([("report", ReportTfidf())] if report_weight else [])
       + ([("embeddings", EmbeddingFeatures())] if embeddings else [])
       + ([("static", StaticEmbeddings())] if static_weight else []),

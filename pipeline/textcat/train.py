@@ -74,6 +74,7 @@ class TrainParams(Params):
         report_weight: weight of the whole-report TF-IDF features per task (``topic``,
             ``stance``; a missing task or 0: none).
         static_weight: weight of the static word-embedding features (WordLlama) per task, likewise.
+        discourse: per task, add negation, contrast and reported-speech cues to the symbolic features.
     """
 
     data: list[str]
@@ -89,6 +90,7 @@ class TrainParams(Params):
     embeddings: bool = False
     report_weight: dict[Literal["topic", "stance"], Annotated[float, Field(ge=0)]] = {}
     static_weight: dict[Literal["topic", "stance"], Annotated[float, Field(ge=0)]] = {}
+    discourse: dict[Literal["topic", "stance"], bool] = {}
 
 
 def load_train_config(path: str | Path) -> TrainParams:
@@ -180,7 +182,8 @@ def new_model(params: TrainParams, lexicon: dict, task: str):
     """The unfitted scikit-learn pipeline of ``task`` (``topic`` or ``stance``) for these training params."""
     return make_pipeline(lexicon, C=params.C, embeddings=params.embeddings,
                          report_weight=params.report_weight.get(task, 0.0),
-                         static_weight=params.static_weight.get(task, 0.0))
+                         static_weight=params.static_weight.get(task, 0.0),
+                         discourse=params.discourse.get(task, False))
 
 
 def cross_validate(units, y, extra, params: TrainParams, lex_pred, lexicon, task: str) -> dict[str, Any]:
