@@ -28,7 +28,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, ValidationError
-from sklearn.metrics import f1_score, precision_recall_fscore_support
+from sklearn.metrics import cohen_kappa_score, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 
 from pipeline import __version__
@@ -129,12 +129,20 @@ def lexicon_predict(units: list[Unit], lex: dict) -> tuple[list[str], list[str]]
     return topics, stances
 
 
+def _kappa(y_true: list[str], y_pred: list[str]) -> float:
+    """Cohen's kappa (Cohen 1960; scikit-learn), 0.0 where it is undefined (one label on both sides)."""
+    if len(set(y_true) | set(y_pred)) < 2:
+        return 0.0
+    return round(float(cohen_kappa_score(y_true, y_pred)), 4)
+
+
 def scores(y_true: list[str], y_pred: list[str], labels: tuple[str, ...]) -> dict[str, Any]:
     present = [lab for lab in labels if lab in set(y_true)]
     p, r, f, n = precision_recall_fscore_support(y_true, y_pred, labels=present, zero_division=0)
     return {
         "accuracy": round(float(np.mean(np.array(y_true) == np.array(y_pred))), 4),
         "macro_f1": round(float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0)), 4),
+        "kappa": _kappa(y_true, y_pred),  # comparable with the agreement of two human passes
         "per_class": {lab: {"p": round(float(a), 4), "r": round(float(b), 4), "f1": round(float(c), 4), "support": int(d)}
                       for lab, a, b, c, d in zip(present, p, r, f, n)},
         "n": len(y_true),
@@ -388,12 +396,13 @@ def train(config_path: str | Path) -> dict[str, Any]:
 
 def _table(lines: list[str], cv: dict[str, Any]) -> None:
     classes = sorted(cv["model"]["per_class"])
-    lines.append("| method | macro-F1 | accuracy | " + " | ".join(classes) + " |")
-    lines.append("|---|---|---|" + "---|" * len(classes))
+    lines.append("| method | macro-F1 | accuracy | κ | " + " | ".join(classes) + " |")
+    lines.append("|---|---|---|---|" + "---|" * len(classes))
     for name in ("majority", "lexicon", "model"):
         s = cv[name]
         per = " | ".join(f"{s['per_class'].get(c, {}).get('f1', 0):.2f}" for c in classes)
-        lines.append(f"| {name} | {s['macro_f1']:.3f} | {s['accuracy']:.3f} | {per} |")
+        kappa = f"{s['kappa']:.3f}" if "kappa" in s else "–"
+        lines.append(f"| {name} | {s['macro_f1']:.3f} | {s['accuracy']:.3f} | {kappa} | {per} |")
 
 
 def summary_table(meta: dict[str, Any]) -> str:

@@ -283,3 +283,11 @@ def test_the_shipped_models_keep_their_outlet_held_out_floors():
     assert meta["outlet_cv"]["topic"]["outlets"] >= 17
     assert meta["outlet_cv"]["topic"]["model"]["macro_f1"] >= 0.608
     assert meta["outlet_cv"]["stance"]["model"]["macro_f1"] >= 0.580
+
+
+def test_scores_give_cohens_kappa_as_the_human_agreement_does():
+    from pipeline.textcat.train import scores
+
+    # observed agreement 0.75, chance (0.5 * 0.25 + 0.5 * 0.75) = 0.5: kappa = 0.25 / 0.5
+    assert scores(["a", "a", "b", "b"], ["a", "b", "b", "b"], ("a", "b"))["kappa"] == 0.5
+    assert scores(["a", "a"], ["a", "a"], ("a", "b"))["kappa"] == 0.0  # undefined: one label only
