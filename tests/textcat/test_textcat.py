@@ -291,3 +291,25 @@ def test_scores_give_cohens_kappa_as_the_human_agreement_does():
     # observed agreement 0.75, chance (0.5 * 0.25 + 0.5 * 0.75) = 0.5: kappa = 0.25 / 0.5
     assert scores(["a", "a", "b", "b"], ["a", "b", "b", "b"], ("a", "b"))["kappa"] == 0.5
     assert scores(["a", "a"], ["a", "a"], ("a", "b"))["kappa"] == 0.0  # undefined: one label only
+
+
+def test_compact_tfidf_saves_the_vocabulary_as_an_array_and_loads_it_back(tmp_path):
+    from pipeline.textcat.features import CompactTfidf
+    from pipeline.textcat.model import save_model
+
+    units, topics, _ = load_units([str(DATA)])
+    texts = [u.text for u in units]
+    fitted = CompactTfidf(ngram_range=(1, 2)).fit(texts)
+    state = fitted.__getstate__()
+    assert "vocabulary_" not in state and state["terms_"].dtype.kind == "U"
+    assert len(fitted.vocabulary_) == len(state["terms_"])  # saving leaves the fitted object whole
+    assert [state["terms_"][i] for i in sorted(fitted.vocabulary_.values())[:3]] == \
+        sorted(fitted.vocabulary_, key=fitted.vocabulary_.get)[:3]
+    from pipeline.textcat.features import make_pipeline
+
+    model = make_pipeline({}, C=1.0).fit(units, topics)
+    save_model(model, tmp_path / "t.skops")
+    loaded = load_model(tmp_path / "t.skops", sorted(set(topics)))
+    words = lambda m: dict(m.named_steps["features"].transformer_list)["words"].named_steps["tfidf"]  # noqa: E731
+    assert words(loaded).vocabulary_ == words(model).vocabulary_
+    np.testing.assert_array_equal(loaded.predict_proba(units), model.predict_proba(units))
