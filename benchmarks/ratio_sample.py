@@ -1,0 +1,96 @@
+"""Whole pipeline against plain ``nlp.pipe`` on a fixed sample, CPU seconds with start-up, as two fresh processes.
+
+Usage (from the repository root)::
+
+    python benchmarks/ratio_sample.py [--input ../shared/corpus/unlabelled/tehrantimes.jsonl] [--n 300]
+        [--config config/default.toml] [--set section.key=value ...] [--repeat 1] [--out FILE.json]
+
+The sample is ``--n`` records drawn with ``random.Random(0)``. Each side is a fresh child process, so
+imports and model loading count, and its CPU seconds (user + system) come from
+``getrusage(RUSAGE_CHILDREN)``:
+
+- plain: ``spacy.load(run.model)`` (all its components) and ``nlp.pipe`` over the records' raw ``text``,
+  ``batch_size = run.batch_size``, keeping each doc's entities;
+- pipeline: ``irnlp run CONFIG -q`` on the sample file (every stage and writer of the config, resume off).
+
+Prints both and the throughput ratio plain CPU s / pipeline CPU s (above 1: the pipeline does the job in
+less CPU than plain spaCy alone). With ``--repeat`` the two alternate and the best of each is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PLAIN = """
+import json, sys, spacy
+texts = [json.loads(l)["text"] for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+nlp = spacy.load(sys.argv[2])
+n = sum(len(d.ents) for d in nlp.pipe(texts, batch_size=int(sys.argv[3])))
+print(n)
+"""
+
+
+def child_cpu(cmd: list[str]) -> tuple[float, float, str]:
+    """CPU and wall seconds of one child process, and its stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.time()
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    wall = time.time() - t0
+    if res.returncode != 0:
+        raise SystemExit(f"{cmd[:4]}... failed ({res.returncode}): {res.stderr[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall, res.stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--input", default=str(ROOT.parent / "shared" / "corpus" / "unlabelled" / "tehrantimes.jsonl"))
+    ap.add_argument("--n", type=int, default=300)
+    ap.add_argument("--config", default="config/default.toml")
+    ap.add_argument("--set", dest="extra", action="append", default=[])
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--out")
+    a = ap.parse_args()
+    from pipeline.runner import load_config
+
+    cfg = load_config(a.config, a.extra)
+    work = Path(tempfile.mkdtemp(prefix="irnlp_ratio_"))
+    lines = [ln for ln in Path(a.input).read_text(encoding="utf-8").splitlines() if ln.strip()]
+    sample = work / "sample.jsonl"
+    sample.write_text("\n".join(random.Random(0).sample(lines, min(a.n, len(lines)))) + "\n", encoding="utf-8")
+    words = sum(len(json.loads(ln)["text"].split()) for ln in sample.read_text(encoding="utf-8").splitlines())
+    plain_cmd = [sys.executable, "-c", PLAIN, str(sample), cfg.run.model, str(cfg.run.batch_size)]
+    run_cmd = [sys.executable, "-m", "pipeline.cli", "run", a.config, "-q", *sum((["--set", s] for s in a.extra), []),
+               "--set", f"run.output_dir={json.dumps(str(work))}", "--set", "run.name=r", "--set", "run.resume=false",
+               "--set", f"stages.ingest.paths=[{json.dumps(str(sample))}]"]
+    best = {"plain": None, "pipeline": None}
+    for _ in range(a.repeat):
+        for side, cmd in (("plain", plain_cmd), ("pipeline", run_cmd)):
+            cpu, wall, _out = child_cpu(cmd)
+            print(f"{side:8s} CPU {cpu:7.1f} s  wall {wall:7.1f} s", flush=True)
+            if best[side] is None or cpu < best[side]["cpu_s"]:
+                best[side] = {"cpu_s": round(cpu, 1), "wall_s": round(wall, 1)}
+    manifest = json.loads((work / "r" / "manifest.json").read_text(encoding="utf-8"))
+    ratio = best["plain"]["cpu_s"] / best["pipeline"]["cpu_s"]
+    result = {"input": Path(a.input).name, "records": min(a.n, len(lines)), "raw_words": words,
+              "config": a.config, "overrides": a.extra, **best, "ratio_plain_over_pipeline_cpu": round(ratio, 3),
+              "pipeline_stage_s": manifest["timings_s"]}
+    print(json.dumps(result, indent=1))
+    if a.out:
+        Path(a.out).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
