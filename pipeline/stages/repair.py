@@ -16,6 +16,9 @@ reason             what
                    structure kept: the clean stage splits on lines)
 ``control_char``   zero-width, bidi and C0/C1 control characters removed
 ``soft_hyphen``    U+00AD, and ``¬`` inside a word (a PDF hyphenation mark)
+``space_paragraph`` a run of spaces after a sentence, in a text without blank
+                   lines, → a blank line (scrapes that lost their paragraph
+                   breaks keep them as runs of spaces)
 ``spaces``         non-breaking, exotic and doubled spaces, tabs → one space
 ``url_scheme``     ``ttps://``, ``htps://``, ``http//``... → ``https://``
 ``misspelt_name``  a rare letter-swapped spelling of a name the same report
@@ -38,7 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from pipeline.config import Params
 from pipeline.document import Change, Document
@@ -58,6 +61,10 @@ class RepairParams(Params):
             restored (``"gbk"``: ``¡¯`` → ``’``). Empty: off.
         nfc: Unicode NFC.
         controls: newlines, control, zero-width and soft-hyphen characters.
+        space_paragraphs: in a text without a blank line, a run of two or more spaces after
+            sentence-final punctuation becomes a paragraph break, when the text has at least
+            ``space_paragraph_min`` such runs (see :func:`space_paragraphs`).
+        space_paragraph_min: fewest runs that make a text's runs of spaces paragraph breaks.
         spaces: non-breaking/exotic/doubled spaces and tabs → one space.
         url_schemes: broken ``http(s)://`` schemes.
         names: correct misspelt names (see :func:`misspelt_names`).
@@ -85,6 +92,8 @@ class RepairParams(Params):
     recode_punct: list[str] = ["gbk"]
     nfc: bool = True
     controls: bool = True
+    space_paragraphs: bool = True
+    space_paragraph_min: int = Field(2, ge=1)
     spaces: bool = True
     url_schemes: bool = True
     names: bool = True
@@ -435,6 +444,25 @@ def _hyphen_meant(text: str, i: int, known: Callable[[str], bool]) -> bool:
     return len(a) > 1 and len(b) > 1 and known(a) and known(b) and not known(a + b)
 
 
+# Two or more spaces after a sentence's end (closing quote included), before what opens one.
+SPACE_PARAGRAPH_RE = re.compile(f"(?<=[.!?\"”’»])[ {HSPACE}]{{2,}}(?=[\"“‘«(\\[]?[A-Z0-9А-Я])")
+
+
+def space_paragraphs(text: str, min_runs: int = 2) -> list[Change]:
+    """Runs of spaces that stand for lost paragraph breaks → ``\n\n``.
+
+    Only in a text with no blank line (one that has paragraph breaks uses them), and only when at
+    least ``min_runs`` sentence ends are followed by such a run: Tehran Times pages scraped as one
+    line separate paragraphs by two or more spaces ("troubled waters".  After the armed attack…).
+    """
+    if "\n\n" in text.strip():
+        return []
+    runs = list(SPACE_PARAGRAPH_RE.finditer(text))
+    if len(runs) < min_runs:
+        return []
+    return [Change(m.start(), m.end(), "\n\n", "space_paragraph") for m in runs]
+
+
 def fix_spaces(text: str) -> list[Change]:
     """Non-breaking/exotic spaces and tabs → a space; runs of them → one space. Newlines stay."""
     return [Change(m.start(), m.end(), " ", "spaces") for m in SPACES_RE.finditer(text)]
@@ -564,6 +592,8 @@ class Repair(Stage):
             out.append(fix_nfc)
         if p.controls:
             out += [fix_newlines, lambda t: fix_controls(t, self.vocab_word)]
+        if p.space_paragraphs:  # before fix_spaces, which makes every run one space
+            out.append(lambda t: space_paragraphs(t, p.space_paragraph_min))
         if p.spaces:
             out.append(fix_spaces)
         if p.url_schemes:

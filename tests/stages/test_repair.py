@@ -23,6 +23,7 @@ from pipeline.stages.repair import (
     misspelt_names,
     recode_mojibake,
     recode_punct,
+    space_paragraphs,
 )
 
 from tests.util import RAW, ROOT, SEED, make_doc
@@ -161,6 +162,35 @@ def test_soft_hyphen_between_two_words_is_a_hyphen():
 ])
 def test_spaces(text, expected):
     assert run(fix_spaces, text) == expected
+
+
+# Cut from a Tehran Times page of the unlabelled corpus (tehrantimes-481414), scraped as one line.
+TT_ONE_LINE = ('Mohsen Pakayin called it "fishing in troubled waters".  After the armed attack on the embassy '
+               'on Friday morning, we see a campaign, he said.  In the meantime, the media have tried to fuel it. '
+               'By inciting President Aliyev, they try.')
+
+
+@pytest.mark.parametrize("text, expected", [
+    (TT_ONE_LINE, 'Mohsen Pakayin called it "fishing in troubled waters".\n\nAfter the armed attack on the embassy '
+                  'on Friday morning, we see a campaign, he said.\n\nIn the meantime, the media have tried to fuel it. '
+                  'By inciting President Aliyev, they try.'),
+    ("One run only.  Then one space. Then end.", "One run only.  Then one space. Then end."),  # under 2 runs
+    ("Para one.\n\nHas breaks.  So runs.  Stay runs.", "Para one.\n\nHas breaks.  So runs.  Stay runs."),
+    ("in  the middle  of sentences.  Only one.", "in  the middle  of sentences.  Only one."),  # not sentence ends
+    ("Ends «here».\u00a0 Next one!   «Quoted» next.", "Ends «here».\n\nNext one!\n\n«Quoted» next."),
+])
+def test_space_paragraphs(text, expected):
+    assert run(space_paragraphs, text) == expected
+
+
+def test_space_paragraphs_come_before_the_spaces_repair_and_can_be_switched_off(ctx):
+    doc, stage = repair(ctx, TT_ONE_LINE)
+    assert doc.text.count("\n\n") == 2 and stage.counts["space_paragraph"] == 2
+    assert doc.reconstruct_raw() == doc.raw
+    doc, _ = repair(ctx, TT_ONE_LINE, space_paragraphs=False)
+    assert "\n" not in doc.text and "  " not in doc.text  # the runs became single spaces
+    doc, _ = repair(ctx, TT_ONE_LINE, space_paragraph_min=3)
+    assert "\n" not in doc.text
 
 
 @pytest.mark.parametrize("text, expected", [
