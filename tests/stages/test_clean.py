@@ -224,6 +224,23 @@ def test_inline_dateline_opening_the_body_is_removed(ctx, opening, kept):
     assert reasons(doc) == {opening.strip(): "dateline"}
 
 
+@pytest.mark.parametrize("opening", ["Baku, Aug 6, IRNA -- ", "MOSCOW (TASS) – ", "Tehran, 12 May (IRNA) – "])
+def test_agency_dateline_opening_a_later_paragraph_is_removed(ctx, opening):
+    first = "Belarus and Kazakhstan can step up cooperation in the oil industry, IT sector and transport."
+    later = "Iran and Azerbaijan signed a memorandum on the North-South transport corridor on Friday."
+    doc = clean(ctx, f"{first}\n\n{opening}{later}")
+    assert later in paragraphs(doc) and opening.strip() not in doc.text
+    assert reasons(doc) == {opening.strip(): "dateline"}
+
+
+@pytest.mark.parametrize("opening", ["ASTANA — ", "NATO Secretary General – "])
+def test_a_capitalised_opening_of_a_later_paragraph_needs_a_date_or_an_agency(ctx, opening):
+    first = "Belarus and Kazakhstan can step up cooperation in the oil industry, IT sector and transport."
+    later = f"{opening}The sides agreed to meet again in the autumn to sign the transport deal."
+    doc = clean(ctx, f"{first}\n\n{later}")
+    assert later in paragraphs(doc)
+
+
 def test_a_dash_after_a_name_is_not_a_dateline():
     assert dates.inline_dateline("President Putin - who arrived on Monday - met the minister.") == 0
     assert dates.inline_dateline("Two companies – Gomselmash and MAZ were displaying their products.") == 0

@@ -86,13 +86,14 @@ def dateline_date(text: str, patterns: Patterns, languages: tuple[str, ...] = ("
     return None
 
 
-def inline_dateline(text: str) -> int:
+def inline_dateline(text: str, strict: bool = False) -> int:
     """Length of an inline dateline that opens a paragraph (0 if none), dash and spaces included.
 
     The prefix before the dash must be short, made of capitalised words, numbers and
     a bracketed agency, and hold an all-caps word (`ASTANA`, `(TCA)`, `IRNA`) or a
     month (`Almaty. June 20. Kazakhstan Today - `), so an ordinary sentence with a dash
-    (`President Putin - who …`) is left alone.
+    (`President Putin - who …`) is left alone. ``strict`` (a paragraph inside the body, where
+    `NATO - the alliance …` may open a sentence) asks for a month and day or a bracketed agency.
     """
     m = INLINE_DATELINE_RE.match(text)
     if not m:
@@ -101,5 +102,8 @@ def inline_dateline(text: str) -> int:
     if len(prefix) > 60 or word_count(prefix) > 8:
         return 0
     caps = re.search(r"\b[A-ZА-ЯЁ]{3,}\b", prefix)
-    month = re.search(rf"\b(?:{MONTHS})\b\.?\s*\d{{1,2}}\b", prefix, re.I)
+    month = re.search(rf"\b(?:{MONTHS})\b\.?\s*\d{{1,2}}\b|\b\d{{1,2}}\s+(?:{MONTHS})\b", prefix, re.I)
+    if strict:
+        agency = re.search(r"\([A-ZА-ЯЁ][^()]*\)", prefix)
+        return m.end() if (month or agency) else 0
     return m.end() if (caps or month) else 0

@@ -427,13 +427,13 @@ class Cleaner:
             b.drop("truncated")
 
     def inline_dateline(self, blocks: list[Block], first: int, last: int) -> None:
-        """Remove a dateline opening the first body paragraph (`ASTANA (TCA) — `), if prose remains."""
-        b = next((x for x in blocks[first:last + 1] if x.keep and x.prose), None)
-        if b is None:
-            return
-        while (n := dates.inline_dateline(b.live)) and self.prose(b.live[n:]):
-            b.lo += n
-            b.lo_reason = "dateline"
+        """Remove a dateline opening the first body paragraph (`ASTANA (TCA) — `), or a later one with a
+        date or a bracketed agency (`Baku, Aug 6, IRNA -- `: agency copy pasted into a report), if prose remains."""
+        body = [x for x in blocks[first:last + 1] if x.keep and x.prose]
+        for k, b in enumerate(body):
+            while (n := dates.inline_dateline(b.live, strict=k > 0)) and self.prose(b.live[n:]):
+                b.lo += n
+                b.lo_reason = "dateline"
 
     def contacts(self, blocks: list[Block]) -> None:
         """Cut e-mails and phone numbers out of kept lines (a line left without words, or a
