@@ -241,6 +241,18 @@ def test_a_capitalised_opening_of_a_later_paragraph_needs_a_date_or_an_agency(ct
     assert later in paragraphs(doc)
 
 
+def test_a_metadata_title_with_no_break_spaces_still_finds_its_line(ctx):
+    # Cut from a Kremlin page of the regional corpus (president-of-russia-en-kremlin-ru-111): its metadata
+    # title keeps the page's no-break spaces, the text line does not.
+    title = ("President Vladimir Putin sent Belarusian President Alexander Lukashenko a\xa0message on\xa0forming "
+             "a\xa0common economic space and\xa0the\xa0deeper integration of\xa0Russia and\xa0Belarus")
+    line = " ".join(title.split())
+    body = "The message said, in part: the time to take further steps in integration is now, and we are ready."
+    doc = clean(ctx, f"Events\n{line}\n\nAugust 28, 2003\n00:00\n\n{body}", meta={"title": title})
+    assert paragraphs(doc) == [line, body]
+    assert reasons(doc) == {"Events": "tagline", "August 28, 2003": "dateline", "00:00": "header"}
+
+
 def test_a_dash_after_a_name_is_not_a_dateline():
     assert dates.inline_dateline("President Putin - who arrived on Monday - met the minister.") == 0
     assert dates.inline_dateline("Two companies – Gomselmash and MAZ were displaying their products.") == 0

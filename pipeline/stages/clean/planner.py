@@ -300,8 +300,11 @@ class Cleaner:
 
             # token_set_ratio finds the title among lines that add to it or leave out words; on a tie the
             # line closest to it as a whole (ratio), then the first, wins: a re-plan picks the same title.
-            scored = [(fuzz.token_set_ratio(blocks[i].live.casefold(), prior_title.casefold()),
-                       fuzz.ratio(blocks[i].live.casefold(), prior_title.casefold()), -i) for i in cands]
+            # Whitespace made plain on both sides: rapidfuzz splits tokens on ASCII spaces only, and metadata
+            # titles keep the page's no-break spaces (`a\xa0message on\xa0forming`) that repair removed from the text.
+            prior = " ".join(prior_title.split()).casefold()
+            scored = [(fuzz.token_set_ratio(" ".join(blocks[i].live.split()).casefold(), prior),
+                       fuzz.ratio(" ".join(blocks[i].live.split()).casefold(), prior), -i) for i in cands]
             best = max(scored, default=(0, 0, None))
             return -best[2] if best[0] >= 85 else None
         if not cands:
