@@ -126,6 +126,10 @@ def test_meta_leads_with_outlet_held_out_scores(trained):
     card = (tmp / "a" / "README.md").read_text(encoding="utf-8")
     assert card.index("leave-one-outlet-out CV over 2 outlets") < card.index("report-grouped 2-fold CV")
     assert "| tehrantimes | 57 |" in card
+    # the "after" of each outlet: its units predicted by models that saw its other reports
+    after = meta["cv"]["topic"]["per_outlet_macro_f1"]
+    assert set(after) == {"tehrantimes", "azernews"} and all(0.0 <= v <= 1.0 for v in after.values())
+    assert f"| {after['tehrantimes']:.3f} |" in card.split("| tehrantimes | 57 |")[1].splitlines()[0] + " |"
 
 
 def test_training_fits_a_temperature_per_task_on_outlet_held_out_probabilities(trained):
