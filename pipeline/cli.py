@@ -241,6 +241,9 @@ def select_(
             raise FormatError(f"{src}: not found; give the folder of a finished run (irnlp run writes "
                               "outputs/<run-name>/annotations.jsonl)")
         units = select_records((rec for _, rec in read_jsonl(src)), n, seed=seed)
+        if not units:
+            raise FormatError(f"{src}: no unit has topic and stance probabilities; select needs a run of the "
+                              "trained classifier (stages.classify.factory = \"sklearn.v1\"), not the lexicon")
         written = export_records(units, out, fmt, model=model or None)
     except PipelineError as e:
         fail(e)

@@ -82,3 +82,8 @@ def test_select_command_writes_tasks_that_import_as_gold(tmp_path):
     assert back["id"] == "r1#0" and back["text"] == text[:66] and back["sents"][0]["stance"] == "FAVOR"
     missing = runner.invoke(app, ["select", str(tmp_path / "nowhere"), "--out", str(tmp_path / "t.json")])
     assert missing.exit_code == 5 and "annotations.jsonl: not found" in missing.output
+    for s in rec["sents"]:  # a run of the lexicon classifier: no probabilities
+        del s["topic_probs"], s["stance_probs"]
+    (run / "annotations.jsonl").write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    lexicon = runner.invoke(app, ["select", str(run), "--out", str(tmp_path / "t.json")])
+    assert lexicon.exit_code == 5 and "sklearn.v1" in lexicon.output and not (tmp_path / "t.json").exists()
