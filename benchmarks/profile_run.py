@@ -89,12 +89,17 @@ def sample(path: Path, n: int, dest: Path) -> int:
     return len(picked)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def sample_args(ap: argparse.ArgumentParser) -> None:
+    """The options of a run on a fixed sample (shared with ratio_sample.py)."""
     ap.add_argument("--input", default=str(ROOT.parent / "shared" / "corpus" / "unlabelled" / "tehrantimes.jsonl"))
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--config", default="config/default.toml")
     ap.add_argument("--set", dest="extra", action="append", default=[])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sample_args(ap)
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--out")
     a = ap.parse_args()

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import resource
 import subprocess
 import sys
@@ -31,6 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from profile_run import sample as draw, sample_args  # noqa: E402  (the same sample as the profile)
 
 PLAIN = """
 import json, sys, spacy
@@ -56,10 +58,7 @@ def child_cpu(cmd: list[str]) -> tuple[float, float, str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--input", default=str(ROOT.parent / "shared" / "corpus" / "unlabelled" / "tehrantimes.jsonl"))
-    ap.add_argument("--n", type=int, default=300)
-    ap.add_argument("--config", default="config/default.toml")
-    ap.add_argument("--set", dest="extra", action="append", default=[])
+    sample_args(ap)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--out")
     a = ap.parse_args()
@@ -67,9 +66,8 @@ def main() -> None:
 
     cfg = load_config(a.config, a.extra)
     work = Path(tempfile.mkdtemp(prefix="irnlp_ratio_"))
-    lines = [ln for ln in Path(a.input).read_text(encoding="utf-8").splitlines() if ln.strip()]
     sample = work / "sample.jsonl"
-    sample.write_text("\n".join(random.Random(0).sample(lines, min(a.n, len(lines)))) + "\n", encoding="utf-8")
+    records = draw(Path(a.input), a.n, sample)
     words = sum(len(json.loads(ln)["text"].split()) for ln in sample.read_text(encoding="utf-8").splitlines())
     plain_cmd = [sys.executable, "-c", PLAIN, str(sample), cfg.run.model, str(cfg.run.batch_size)]
     run_cmd = [sys.executable, "-m", "pipeline.cli", "run", a.config, "-q", *sum((["--set", s] for s in a.extra), []),
@@ -84,7 +82,7 @@ def main() -> None:
                 best[side] = {"cpu_s": round(cpu, 1), "wall_s": round(wall, 1)}
     manifest = json.loads((work / "r" / "manifest.json").read_text(encoding="utf-8"))
     ratio = best["plain"]["cpu_s"] / best["pipeline"]["cpu_s"]
-    result = {"input": Path(a.input).name, "records": min(a.n, len(lines)), "raw_words": words,
+    result = {"input": Path(a.input).name, "records": records, "raw_words": words,
               "config": a.config, "overrides": a.extra, **best, "ratio_plain_over_pipeline_cpu": round(ratio, 3),
               "pipeline_stage_s": manifest["timings_s"]}
     print(json.dumps(result, indent=1))
