@@ -33,28 +33,32 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.runner import load_config, run  # noqa: E402
 
-# Package prefixes of a file path -> the owner they count for (first match wins).
-OWNERS = [
-    ("/pipeline/writers/", "pipeline.writers (write)"), ("/pipeline/stages/classify", "pipeline classify"),
-    ("/pipeline/textcat/", "pipeline classify"), ("/pipeline/stages/clean/", "pipeline clean"),
-    ("/pipeline/stages/repair", "pipeline repair"), ("/pipeline/stages/segment", "pipeline segment"),
-    ("/pipeline/stages/ner", "pipeline ner"), ("/pipeline/nlp/", "pipeline nlp (segment, ner)"),
-    ("/pipeline/", "pipeline other"), ("/spacy/", "spaCy/thinc"), ("/thinc/", "spaCy/thinc"),
-    ("/textacy/", "textacy (key terms)"), ("/sklearn/", "scikit-learn"), ("/scipy/", "scikit-learn"),
-    ("/wordllama/", "wordllama"), ("/ftfy/", "ftfy (repair)"), ("/jinja2/", "jinja2 (HTML)"),
-    ("/markupsafe/", "jinja2 (HTML)"), ("/py3langid/", "py3langid (language)"), ("/datasketch/", "datasketch (dedup)"),
-    ("/dateparser/", "dateparser (clean)"), ("/numpy/", "numpy"), ("/networkx/", "networkx (key terms)"),
-]
+# This project's modules -> the stage they count for (first match wins).
+OWN = [("writers/", "pipeline.writers (write)"), ("stages/classify", "pipeline classify"), ("textcat/", "pipeline classify"),
+       ("stages/clean/", "pipeline clean"), ("stages/repair", "pipeline repair"), ("stages/segment", "pipeline segment"),
+       ("stages/ner", "pipeline ner"), ("nlp/", "pipeline nlp (segment, ner)"), ("", "pipeline other")]
+# Installed packages -> owner (Cython code reports paths relative to its package, e.g. thinc/backends/x.pyx).
+PACKAGES = {"spacy": "spaCy/thinc", "thinc": "spaCy/thinc", "cymem": "spaCy/thinc", "preshed": "spaCy/thinc",
+            "textacy": "textacy (key terms)", "networkx": "textacy (key terms)", "sklearn": "scikit-learn",
+            "scipy": "scikit-learn", "wordllama": "wordllama", "tokenizers": "wordllama", "ftfy": "ftfy (repair)",
+            "jinja2": "jinja2 (HTML)", "markupsafe": "jinja2 (HTML)", "py3langid": "py3langid (language)",
+            "datasketch": "datasketch (dedup)", "dateparser": "dateparser (clean)", "numpy": "numpy",
+            "catalogue": "spaCy/thinc", "srsly": "spaCy/thinc", "skops": "skops (model loading)"}
+PROJECT = str(ROOT / "pipeline") + "/"
 
 
 def owner(filename: str) -> str | None:
     """The owner of a function's file; None for built-ins (``~``) and C code."""
     if filename == "~" or filename.startswith("<"):
         return None
-    for prefix, name in OWNERS:
-        if prefix in filename:
-            return name
-    return "python stdlib / other" if "site-packages" not in filename else filename.split("site-packages/")[1].split("/")[0]
+    if filename.startswith(PROJECT):
+        rel = filename[len(PROJECT):]
+        return next(name for prefix, name in OWN if rel.startswith(prefix))
+    rel = filename.split("site-packages/")[1] if "site-packages/" in filename else filename
+    if rel.startswith("/"):
+        return "python stdlib"
+    pkg = rel.split("/")[0].split(".")[0]
+    return PACKAGES.get(pkg, pkg)
 
 
 def self_time_by_owner(stats: pstats.Stats) -> dict[str, float]:
