@@ -212,7 +212,7 @@ def export_(
 
 @app.command("select")
 def select_(
-    run_dir: Path = typer.Argument(..., help="A finished run's folder (holds annotations.jsonl)."),
+    run_dir: Path = typer.Argument(..., help="A finished run's folder (or its annotations.jsonl)."),
     n: int = typer.Option(100, "--n", "-n", min=1, help="How many sentence units to choose."),
     out: Path = typer.Option(..., "--out", "-o", help="Tasks file to write, e.g. tasks.json (label-studio) or "
                              "tasks.jsonl (prodigy)."),
@@ -235,7 +235,7 @@ def select_(
     from pipeline.textcat.select import select_records
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    src = run_dir / "annotations.jsonl"
+    src = run_dir if run_dir.name == "annotations.jsonl" else run_dir / "annotations.jsonl"
     try:
         if not src.is_file():
             raise FormatError(f"{src}: not found; give the folder of a finished run (irnlp run writes "
@@ -247,6 +247,10 @@ def select_(
         written = export_records(units, out, fmt, model=model or None)
     except PipelineError as e:
         fail(e)
+    if len(units) < n:
+        typer.echo(f"only {len(units)} unit with probabilities and at least 4 words (asked for {n})"
+                   if len(units) == 1 else f"only {len(units)} units with probabilities and at least 4 words "
+                   f"(asked for {n})")
     reports = len({u["meta"]["report_id"] for u in units})
     mean = sum(u["meta"]["selection"]["uncertainty"] for u in units) / max(1, len(units))
     typer.echo(f"{len(units)} units of {reports} reports (mean uncertainty {mean:.2f}) -> {', '.join(map(str, written))}")

@@ -372,11 +372,16 @@ def import_records(src: str | Path, fmt: str) -> Iterable[dict]:
     """
     src = Path(src)
     if fmt == "label-studio":
-        return [from_label_studio(t, f"{src}: task {i}") for i, t in enumerate(_label_studio_tasks(src), 1)]
+        tasks = _label_studio_tasks(src)
+        _warn_unanswered(src, sum(not any(not a.get("was_cancelled") for a in t.get("annotations") or [])
+                                  for t in tasks), len(tasks))
+        return [from_label_studio(t, f"{src}: task {i}") for i, t in enumerate(tasks, 1)]
     if fmt == "prodigy":
         by_id: dict[str, dict] = {}
-        skipped = 0
+        skipped = unanswered = total = 0
         for n, task in read_jsonl(src):
+            total += 1
+            unanswered += "answer" not in task
             rec = from_prodigy(task, f"{src}:{n}")
             if rec is None:
                 skipped += 1
@@ -387,8 +392,15 @@ def import_records(src: str | Path, fmt: str) -> Iterable[dict]:
             by_id[rec["id"]] = rec
         if skipped:
             log.info("%s: %d task(s) answered reject or ignore were skipped", src, skipped)
+        _warn_unanswered(src, unanswered, total)
         return list(by_id.values())
     raise FormatError(f"unknown import format {fmt!r} (use one of {', '.join(FORMATS)})")
+
+
+def _warn_unanswered(src: Path, unanswered: int, total: int) -> None:
+    if unanswered:
+        log.warning("%s: %d of %d tasks were not annotated: their pre-annotations (the model's predictions) are "
+                    "imported as labels; correct them or drop them before training on the file", src, unanswered, total)
 
 
 def import_file(src: str | Path, out: str | Path, fmt: str) -> int:

@@ -87,3 +87,29 @@ def test_select_command_writes_tasks_that_import_as_gold(tmp_path):
     (run / "annotations.jsonl").write_text(json.dumps(rec) + "\n", encoding="utf-8")
     lexicon = runner.invoke(app, ["select", str(run), "--out", str(tmp_path / "t.json")])
     assert lexicon.exit_code == 5 and "sklearn.v1" in lexicon.output and not (tmp_path / "t.json").exists()
+
+
+@pytest.mark.model
+def test_importing_unannotated_tasks_warns_that_predictions_become_labels(tmp_path, caplog):
+    from pipeline.formats.roundtrip import import_file, to_label_studio
+
+    text = "Azerbaijan praised Belarus for its reliable tractors and combines."
+    rec = {"id": "r1#0", "text": text, "meta": {}, "ents": [], "sents": [sent(0, len(text), 0.5, 0.5)]}
+    done = to_label_studio(rec)
+    done["annotations"] = [{"result": done["predictions"][0]["result"]}]
+    (tmp_path / "export.json").write_text(json.dumps([done, to_label_studio(rec)]), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="irnlp"):
+        assert import_file(tmp_path / "export.json", tmp_path / "gold.jsonl", "label-studio") == 2
+    assert "1 of 2 tasks were not annotated" in caplog.text
+
+
+@pytest.mark.model
+def test_select_takes_the_annotations_file_itself_and_says_when_there_are_fewer_units(tmp_path):
+    text = "Azerbaijan praised Belarus for its reliable tractors and combines."
+    rec = {"id": "r1", "text": text, "meta": {}, "ents": [], "sents": [sent(0, len(text), 0.5, 0.5)]}
+    (tmp_path / "annotations.jsonl").write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    res = runner.invoke(app, ["select", str(tmp_path / "annotations.jsonl"), "--n", "5",
+                              "--out", str(tmp_path / "tasks.json")])
+    assert res.exit_code == 0, res.output
+    assert "only 1 unit with probabilities" in res.output and "1 units of 1 reports" in res.output
+
