@@ -185,9 +185,14 @@ def _offsets(text: str, value: dict, where: str) -> tuple[int, int]:
                       "was the task text changed?")
 
 
+def _answers(task: dict) -> list[dict]:
+    """A Label Studio task's annotations that were not cancelled."""
+    return [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+
+
 def _chosen(task: dict) -> list[dict]:
     """The result list to import: the latest non-cancelled annotation, else the first prediction."""
-    anns = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+    anns = _answers(task)
     if anns:
         anns.sort(key=lambda a: str(a.get("updated_at") or a.get("created_at") or ""))
         return anns[-1].get("result") or []
@@ -373,8 +378,7 @@ def import_records(src: str | Path, fmt: str) -> Iterable[dict]:
     src = Path(src)
     if fmt == "label-studio":
         tasks = _label_studio_tasks(src)
-        _warn_unanswered(src, sum(not any(not a.get("was_cancelled") for a in t.get("annotations") or [])
-                                  for t in tasks), len(tasks))
+        _warn_unanswered(src, sum(not _answers(t) for t in tasks), len(tasks))
         return [from_label_studio(t, f"{src}: task {i}") for i, t in enumerate(tasks, 1)]
     if fmt == "prodigy":
         by_id: dict[str, dict] = {}

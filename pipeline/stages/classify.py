@@ -32,7 +32,7 @@ from pipeline.errors import ModelError
 from pipeline.stages.base import Stage
 from pipeline.textcat.lexicon import LexiconParams, compile_lexicon, count, load_lexicon
 from pipeline.textcat.model import load_model, predict_proba, read_meta
-from pipeline.textcat.calibration import apply_temperature
+from pipeline.textcat.calibration import LOW_CONFIDENCE, apply_temperature
 from pipeline.textcat.features import is_heading, units_of_record
 from pipeline.textcat.targets import TARGET_LABELS, stance_targets
 
@@ -85,7 +85,7 @@ class SklearnParams(Params):
     """
 
     model_dir: str = "models/textcat"
-    low_confidence: float = 0.5
+    low_confidence: float = LOW_CONFIDENCE
     targets: bool = True
 
 

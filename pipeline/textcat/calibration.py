@@ -18,6 +18,7 @@ from scipy.optimize import minimize_scalar
 EPS = 1e-12
 BINS = 10
 TEMPERATURE_RANGE = (0.05, 20.0)
+LOW_CONFIDENCE = 0.5  # default threshold of the low-confidence flag (classify stage; reported by train)
 
 
 def apply_temperature(proba: np.ndarray, temperature: float) -> np.ndarray:

@@ -36,7 +36,8 @@ from pipeline.config import Params, explain
 from pipeline.document import STANCES, TOPICS, outlet_of
 from pipeline.errors import ConfigError
 from pipeline.io import atomic_open, expand_paths, file_sha256, read_jsonl, read_toml, write_json
-from pipeline.textcat.calibration import cross_fitted, ece, fit_temperature, low_confidence_share, nll, reliability
+from pipeline.textcat.calibration import (LOW_CONFIDENCE, cross_fitted, ece, fit_temperature,
+                                          low_confidence_share, nll, reliability)
 from pipeline.textcat.features import Unit, make_pipeline, units_of_record
 from pipeline.textcat.lexicon import compile_lexicon, count, read_lexicon
 from pipeline.textcat.model import save_model
@@ -313,9 +314,6 @@ def outlet_cross_validate(units, y, extra, params: TrainParams, lex_pred, lexico
     }
 
 
-LOW_CONFIDENCE = 0.5  # the classify stage's default low_confidence threshold
-
-
 def calibration_report(proba: np.ndarray, y: list[int], outlets: list[str]) -> dict[str, Any]:
     """How well the outlet-held-out probabilities ``(n_units, n_classes)`` match accuracy, before and after
     temperature scaling (:mod:`pipeline.textcat.calibration`).
@@ -324,12 +322,13 @@ def calibration_report(proba: np.ndarray, y: list[int], outlets: list[str]) -> d
     for each outlet, a temperature fitted on the other outlets only, so they are held out twice over.
     """
     y_ = np.asarray(y)
-    cal = cross_fitted(proba, y_, outlets)
-    return {"temperature": fit_temperature(proba, y_),
-            "raw": {"ece": ece(proba, y_), "nll": round(nll(proba, y_), 4), "reliability": reliability(proba, y_),
-                    "low_confidence": low_confidence_share(proba, y_, LOW_CONFIDENCE)},
-            "calibrated": {"ece": ece(cal, y_), "nll": round(nll(cal, y_), 4), "reliability": reliability(cal, y_),
-                           "low_confidence": low_confidence_share(cal, y_, LOW_CONFIDENCE)}}
+
+    def figures(p: np.ndarray) -> dict[str, Any]:
+        return {"ece": ece(p, y_), "nll": round(nll(p, y_), 4), "reliability": reliability(p, y_),
+                "low_confidence": low_confidence_share(p, y_, LOW_CONFIDENCE)}
+
+    return {"temperature": fit_temperature(proba, y_), "raw": figures(proba),
+            "calibrated": figures(cross_fitted(proba, y_, outlets))}
 
 
 def train(config_path: str | Path) -> dict[str, Any]:
@@ -429,10 +428,9 @@ def summary_table(meta: dict[str, Any]) -> str:
             lines += ["", "| held-out outlet | units | model macro-F1 | model accuracy | lexicon macro-F1 "
                           "| macro-F1 with its other reports in training |", "|---|---|---|---|---|---|"]
             for o, r in oc["per_outlet"].items():
+                with_it = f"{after[o]:.3f}" if o in after else "–"
                 lines.append(f"| {o} | {r['units']} | {r['model']['macro_f1']:.3f} | {r['model']['accuracy']:.3f} | "
-                             f"{r['lexicon_macro_f1']:.3f} | {after[o]:.3f} |" if o in after else
-                             f"| {o} | {r['units']} | {r['model']['macro_f1']:.3f} | {r['model']['accuracy']:.3f} | "
-                             f"{r['lexicon_macro_f1']:.3f} | – |")
+                             f"{r['lexicon_macro_f1']:.3f} | {with_it} |")
         cv = meta["cv"][task]
         lines.append(f"\n### {task} — report-grouped {cv['folds']}-fold CV over {cv['reports']} reports, "
                      f"{cv['sentences']} sentences (every outlet on both sides of each fold: optimistic for new outlets)\n")

@@ -302,9 +302,12 @@ class Cleaner:
             # line closest to it as a whole (ratio), then the first, wins: a re-plan picks the same title.
             # Whitespace made plain on both sides: rapidfuzz splits tokens on ASCII spaces only, and metadata
             # titles keep the page's no-break spaces (`a\xa0message on\xa0forming`) that repair removed from the text.
-            prior = " ".join(prior_title.split()).casefold()
-            scored = [(fuzz.token_set_ratio(" ".join(blocks[i].live.split()).casefold(), prior),
-                       fuzz.ratio(" ".join(blocks[i].live.split()).casefold(), prior), -i) for i in cands]
+            def plain(t: str) -> str:
+                return " ".join(t.split()).casefold()
+
+            prior = plain(prior_title)
+            lines = {i: plain(blocks[i].live) for i in cands}
+            scored = [(fuzz.token_set_ratio(lines[i], prior), fuzz.ratio(lines[i], prior), -i) for i in cands]
             best = max(scored, default=(0, 0, None))
             return -best[2] if best[0] >= 85 else None
         if not cands:
