@@ -60,7 +60,6 @@ class ResumeCache:
 
     def __init__(self, out_dir: Path, key: str, enabled: bool = True):
         self.root = out_dir / PARTS
-        self.key = key
         self.index: dict[tuple[str, str], tuple[Path, int]] = {}
         self.old_generations: list[Path] = []
         if not enabled:

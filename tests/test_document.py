@@ -90,3 +90,82 @@ def test_status_values_are_named_once():
     assert cached.status == Status.CACHED == "cached" and cached.text == doc.text
     assert Status.ANNOTATED == ("ok", "cached")
     assert {Status.EMPTY, Status.DUPLICATE, Status.FAILED} == {"empty", "duplicate", "failed"}
+
+
+@pytest.mark.parametrize("rec, outlet", [
+    ({"meta": {"outlet": "Daryo"}, "source": "x/tehrantimes.jsonl"}, "Daryo"),  # meta wins over the file name
+    ({"meta": {"outlet": ""}, "source": "corpus/regional/kremlin.jsonl"}, "kremlin"),
+    ({"source": "../shared/corpus/unlabelled/tehrantimes.jsonl"}, "tehrantimes"),
+    ({"source": "C:\\data\\news\\apa.az.jsonl"}, "apa"),  # Windows separators; the name up to its first dot
+    ({"source": "reports/a.b/trend.tar.gz"}, "trend"),
+    ({"source": "plain"}, "plain"),
+    ({"meta": None, "source": None}, ""),
+    ({}, ""),
+])
+def test_outlet_of_a_record(rec, outlet):
+    from pipeline.document import outlet_of
+
+    assert outlet_of(rec) == outlet
+
+
+def test_remove_logs_stage_reason_and_raw_offsets():
+    raw = "Share this. Body text."
+    doc = make_doc(raw)
+    assert doc.remove([(0, 12, "share_widget")], "clean") == 1
+    e = doc.edits[0]
+    assert (e.op, e.stage, e.reason, e.start, e.end, e.before, e.after) == \
+        ("remove", "clean", "share_widget", 0, 12, "Share this. ", "")
+    assert raw[e.start:e.end] == e.before
+
+
+def test_an_empty_span_maps_to_the_raw_position_after_a_removal():
+    doc = make_doc("abXYcd")
+    doc.remove([(2, 4, "x")], "clean")  # text "abcd"
+    assert doc.raw_span(2, 2) == (4, 4)  # not (4, 2): the removed "XY" lies before, not inside
+    assert doc.raw_span(1, 3) == (1, 5)  # "bc" spans the removed block in the raw text
+
+
+def test_only_contact_blocks_get_north_american_phone_redaction():
+    # textacy's phone pattern also takes year ranges, so it runs only on blocks removed as contacts.
+    raw = "Body.\nCall 202-555-0143 now\nRuled (1397-1433) by the dynasty\n"
+    doc = make_doc(raw)
+    doc.remove([(6, 27, "contact"), (27, 61, "footer")], "clean")
+    doc.meta["redacted_contacts"] = True
+    before = [e["before"] for e in doc.to_record()["meta"]["edits"]]
+    assert "202-555-0143" not in before[0] and "_PHONE_" in before[0]
+    assert before[1] == raw[27:61]  # the year range is kept
+
+
+def test_a_record_round_trips_every_annotation():
+    from pipeline.document import Entity, Sentence, Status, from_record
+
+    raw = "NAV\nBaku and Minsk  signed a deal.\n"
+    doc = make_doc(raw, "r1")
+    doc.remove([(0, 4, "navigation")], "clean")
+    doc.apply([Change(14, 16, " ", "spaces")], "repair")
+    doc.meta["outlet"] = "apa"
+    doc.sents = [Sentence(0, 29, "energy", "FAVOR", {"energy": 0.7, "diplomacy": 0.3}, {"FAVOR": 0.6, "NONE": 0.4},
+                          [{"start": 0, "end": 4, "stance": "FAVOR"}], True),
+                 Sentence(30, 30, "other", "NONE")]
+    doc.ents = [Entity(0, 4, "GPE", "Baku"), Entity(9, 14, "GPE")]
+    rec = doc.to_record()
+    assert rec["meta"]["status"] == "ok"
+    assert rec["sents"][0] == {"start": 0, "end": 29, "topic": "energy", "stance": "FAVOR",
+                               "targets": [{"start": 0, "end": 4, "stance": "FAVOR"}],
+                               "topic_probs": {"energy": 0.7, "diplomacy": 0.3},
+                               "stance_probs": {"FAVOR": 0.6, "NONE": 0.4}, "low_confidence": True}
+    assert rec["sents"][1] == {"start": 30, "end": 30, "topic": "other", "stance": "NONE"}
+    source_doc = make_doc(raw, "r1")
+    back = from_record(rec, source_doc)
+    assert back.status == Status.CACHED and back.source == "r1.txt" and back.meta["outlet"] == "apa"
+    assert back.sents == doc.sents and back.ents == doc.ents and back.edits == doc.edits
+    assert back.cached_record is rec
+
+
+def test_a_minimal_record_gets_the_defaults():
+    from pipeline.document import Sentence, from_record
+
+    back = from_record({"id": "g", "text": "Baku.", "sents": [{"start": 0, "end": 5}]}, make_doc("x", "src"))
+    assert back.source == "src.txt" and back.meta == {} and back.edits == [] and back.ents == []
+    assert back.sents == [Sentence(0, 5, "other", "NONE", {}, {}, [], False)]
+    assert from_record({"id": "g", "text": "", "source": "other.txt"}, make_doc("x")).sents == []

@@ -155,3 +155,54 @@ def test_reported_paragraph_ending_in_an_attribution_is_split(nlp):
 def test_amount_abbreviations_can_end_a_sentence(nlp):
     assert units(nlp, "In 2023 the volume of bilateral trade exceeded $400 mln. The partners have set a target.") == [
         "In 2023 the volume of bilateral trade exceeded $400 mln.", "The partners have set a target."]
+
+
+def segment_stage(ctx, *overrides):
+    from pipeline.runner import load_config
+
+    config = load_config(ROOT / "config" / "default.toml", list(overrides))
+    ctx.config = config
+    return Segment("segment", config.stage("segment").params, ctx)
+
+
+def test_segment_stage_batches_skips_and_parses_long_texts_in_pieces(ctx):
+    from pipeline.document import Status
+
+    stage = segment_stage(ctx, "stages.segment.piece_chars=120", "stages.segment.batch_size=2")
+    short = make_doc("Baku hosted the talks. Minsk sent a delegation.", "short")
+    dup = make_doc("Copied text. Nothing to parse.", "dup")
+    dup.status = Status.DUPLICATE
+    para = "Astana and Tashkent signed a transit deal. The railway opens next year."  # 71 characters
+    long = make_doc(f"{para}\n\n{para}\n\n{para}", "long")  # 217 characters: three pieces
+    exact = make_doc(("Tbilisi welcomed the decision of the council on the new corridor. " * 2)[:119] + ".", "exact")
+    assert len(exact.text) == 120  # at the limit: parsed whole
+    fed = []
+
+    def feed():
+        for d in (short, dup, long, exact):
+            fed.append(d.id)
+            yield d
+
+    out = stage.run(feed())
+    assert next(out) is short and fed == ["short", "dup"]  # one batch of two, not the whole input
+    rest = list(out)
+    assert [d.id for d in rest] == ["dup", "long", "exact"]
+    assert [short.text[s.start:s.end] for s in short.sents] == ["Baku hosted the talks.", "Minsk sent a delegation."]
+    assert [(s.start, s.end) for s in long.sents] == [(0, 42), (43, 71), (73, 115), (116, 144), (146, 188), (189, 217)]
+    assert long.spacy_doc.text == long.text and short.spacy_doc.text == short.text
+    assert dup.sents == [] and dup.spacy_doc is None
+    assert not short.spacy_doc.ents and not long.spacy_doc.ents  # entities are the ner stage's
+    assert dict(stage.counts) == {"sentences": 2 + 6 + len(exact.sents), "skipped": 1, "parsed_in_pieces": 1}
+
+
+def test_segment_stage_settings_reach_the_shared_boundary_component(ctx):
+    text = "The deal was signed by Col. Petrov and Amb. Ivanov. «We agree. We sign,» the minister said."
+    def units_of(stage):
+        doc = next(iter(stage.run([make_doc(text)])))
+        return [text[s.start:s.end] for s in doc.sents]
+
+    default = ["The deal was signed by Col. Petrov and Amb. Ivanov.", "«We agree. We sign,» the minister said."]
+    assert units_of(segment_stage(ctx)) == default
+    assert units_of(segment_stage(ctx, "stages.segment.quotations=false", 'stages.segment.abbreviations=["Mr."]')) == [
+        "The deal was signed by Col. Petrov and Amb.", "Ivanov.", "«We agree.", "We sign,» the minister said."]
+    assert units_of(segment_stage(ctx)) == default  # the built-in list and rules come back
