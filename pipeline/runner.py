@@ -120,10 +120,12 @@ def _progress(stream: Iterator[Document], mode: str) -> Iterator[Document]:
         yield from stream
         return
     if mode == "bar" or (mode == "auto" and sys.stderr.isatty()):
+        from rich.console import Console
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+        # On stderr, like the log lines: stdout stays for what a user pipes on.
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed} reports"),
-                      TimeElapsedColumn(), transient=False) as bar:
+                      TimeElapsedColumn(), transient=False, console=Console(stderr=True)) as bar:
             task = bar.add_task("annotating", total=None)
             for doc in stream:
                 bar.update(task, advance=1, description=f"annotating {doc.id[:40]}")
