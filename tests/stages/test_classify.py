@@ -107,3 +107,51 @@ def test_the_lexicon_stance_rule(ctx, sentence, stance):
     d.sents = [Sentence(0, len(sentence))]
     LexiconClassifier("classify", LexiconParams(lexicon="config/lexicon.toml"), ctx).process(d)
     assert d.sents[0].stance == stance
+
+
+LEXICON = """[topics]
+energy = ["oil", "gas"]
+defense_security = ["army", "troops"]
+[stance]
+FAVOR = ["welcome"]
+AGAINST = ["condemn"]
+"""
+
+
+def test_the_lexicon_topic_rule(ctx, tmp_path):
+    # Most hits win; a tie goes to the topic listed first; a sentence without hits takes the topic of its
+    # section's heading, else "other".
+    f = tmp_path / "lex.toml"
+    f.write_text(LEXICON, encoding="utf-8")
+    lines = ["Oil and gas for the army.", "Army troops and oil.", "Oil for the army.", "Nothing here.",
+             "Gas and troops", "Nothing here either.", "Army troops and gas.", "Nothing again."]
+    text = "\n".join(lines)
+    d = Document(id="t", source="t.txt", raw=text)
+    at = 0
+    for line in lines:
+        d.sents.append(Sentence(at, at + len(line)))
+        at += len(line) + 1
+    stage = LexiconClassifier("classify", LexiconParams(lexicon=str(f)), ctx)
+    stage.process(d)
+    assert [s.topic for s in d.sents] == ["energy", "defense_security", "energy", "other",
+                                          "energy", "energy", "defense_security", "energy"]
+    assert dict(stage.counts) == {"topic_energy": 5, "topic_defense_security": 2, "topic_other": 1}
+    assert d.meta["method"] == "lexicon"
+
+
+def test_nearest_term_targets_without_a_parse():
+    from pipeline.stages.classify import targets_for
+    from pipeline.textcat.lexicon import compile_lexicon
+
+    lex = compile_lexicon({"stance": {"FAVOR": ["praised"], "AGAINST": ["condemned"]}})
+    text = "Before. Baku praised Minsk in May, while Armenia condemned Turkey. After Iran."
+    d = Document(id="n", source="n.txt", raw=text)
+    span = lambda w, label: Entity(text.index(w), text.index(w) + len(w), label)  # noqa: E731
+    d.ents = [span("Baku", "GPE"), span("Minsk", "GPE"), span("May", "DATE"), span("Armenia", "GPE"),
+              span("Turkey", "GPE"), span("Iran", "GPE")]
+    start, end = 8, text.index(" After")
+    got = [(text[t["start"]:t["end"]], t["stance"]) for t in targets_for(d, start, end, "FAVOR", lex)]
+    # each entity takes the nearer term, by the distance from its middle; no DATE, nothing outside the sentence
+    assert got == [("Baku", "FAVOR"), ("Minsk", "FAVOR"), ("Armenia", "AGAINST"), ("Turkey", "AGAINST")]
+    no_terms = compile_lexicon({"stance": {"FAVOR": ["hailed"], "AGAINST": []}})
+    assert {t["stance"] for t in targets_for(d, start, end, "AGAINST", no_terms)} == {"AGAINST"}  # the sentence's
