@@ -176,23 +176,26 @@ def test_segment_stage_batches_skips_and_parses_long_texts_in_pieces(ctx):
     long = make_doc(f"{para}\n\n{para}\n\n{para}", "long")  # 217 characters: three pieces
     exact = make_doc(("Tbilisi welcomed the decision of the council on the new corridor. " * 2)[:119] + ".", "exact")
     assert len(exact.text) == 120  # at the limit: parsed whole
+    dup2 = make_doc("Another copy.", "dup2")
+    dup2.status = Status.DUPLICATE
     fed = []
 
     def feed():
-        for d in (short, dup, long, exact):
+        for d in (short, dup, long, exact, dup2):
             fed.append(d.id)
             yield d
 
     out = stage.run(feed())
     assert next(out) is short and fed == ["short", "dup"]  # one batch of two, not the whole input
     rest = list(out)
-    assert [d.id for d in rest] == ["dup", "long", "exact"]
+    assert [d.id for d in rest] == ["dup", "long", "exact", "dup2"]
+    assert len(exact.sents) == 2
     assert [short.text[s.start:s.end] for s in short.sents] == ["Baku hosted the talks.", "Minsk sent a delegation."]
     assert [(s.start, s.end) for s in long.sents] == [(0, 42), (43, 71), (73, 115), (116, 144), (146, 188), (189, 217)]
     assert long.spacy_doc.text == long.text and short.spacy_doc.text == short.text
     assert dup.sents == [] and dup.spacy_doc is None
     assert not short.spacy_doc.ents and not long.spacy_doc.ents  # entities are the ner stage's
-    assert dict(stage.counts) == {"sentences": 2 + 6 + len(exact.sents), "skipped": 1, "parsed_in_pieces": 1}
+    assert dict(stage.counts) == {"sentences": 2 + 6 + 2, "skipped": 2, "parsed_in_pieces": 1}
 
 
 def test_segment_stage_settings_reach_the_shared_boundary_component(ctx):
@@ -206,3 +209,34 @@ def test_segment_stage_settings_reach_the_shared_boundary_component(ctx):
     assert units_of(segment_stage(ctx, "stages.segment.quotations=false", 'stages.segment.abbreviations=["Mr."]')) == [
         "The deal was signed by Col. Petrov and Amb.", "Ivanov.", "«We agree.", "We sign,» the minister said."]
     assert units_of(segment_stage(ctx)) == default  # the built-in list and rules come back
+
+
+@pytest.mark.parametrize("text, size, expected", [
+    ("aaaa\n\nbbbb\n\ncc", 8, ["aaaa\n\n", "bbbb\n\ncc"]),  # after a paragraph break; 8 left: one piece
+    ("aa\n\nbb\n\ncccc", 10, ["aa\n\nbb\n\n", "cccc"]),  # the last break in the window
+    ("\n\naaaa bbbb", 8, ["\n\naaaa ", "bbbb"]),  # a break at the very start does not count
+    ("x\n\nyy\nyyyy zz", 10, ["x\n\n", "yy\nyyyy zz"]),
+    ("a\nb\nccc ddd eee", 12, ["a\nb\nccc ddd ", "eee"]),  # no break: after the last whitespace
+    ("aa bb\ncc\nddd", 11, ["aa bb\ncc\n", "ddd"]),
+    (" abcdefg", 4, [" ", "abcd", "efg"]),
+    ("abcdefghij", 4, ["abcd", "efgh", "ij"]),  # no whitespace: anywhere
+    ("short", 10, ["short"]),
+])
+def test_pieces(text, size, expected):
+    from pipeline.stages.segment import pieces
+
+    assert pieces(text, size) == expected
+    assert "".join(expected) == text
+
+
+def test_long_texts_cut_without_whitespace_join_back_exactly(ctx):
+    stage = segment_stage(ctx, "stages.segment.piece_chars=60", "stages.segment.max_chars=131")
+    token = "https://example.org/" + "a" * 80  # 100 characters without whitespace: cut inside
+    docs = [make_doc(f"See {token} now.", "url"), make_doc("Baku. " * 21 + "Minsk", "at_max"),
+            make_doc("Baku. " * 22, "over")]
+    assert len(docs[1].text) == 131 and len(docs[2].text) == 132
+    out = list(stage.run(docs))
+    assert out[0].spacy_doc.text == out[0].text  # no space added where a piece was cut
+    assert out[1].status == "ok" and len(out[1].sents) == 22  # exactly max_chars: parsed
+    assert out[2].status == "failed"
+    assert stage.counts["parsed_in_pieces"] == 2
