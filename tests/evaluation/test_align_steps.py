@@ -84,3 +84,43 @@ def test_refine_at_exactly_the_anchor_length():
 ])
 def test_trim_moves_the_common_ends_into_equal_runs(gold, pred, expected):
     assert spec(_trim(gold, pred, Block(False, 0, len(gold), 0, len(pred)))) == expected
+
+
+def test_a_short_difference_maps_in_proportion():
+    from pipeline.evaluation.align import Alignment
+
+    gold, pred = "Lukashenko met QQ in Minsk today.", "Lukashenko met RRRR in Minsk today."
+    al = Alignment(gold, pred)
+    assert [(b.equal, b.g1, b.g2, b.p1, b.p2) for b in al.blocks] == [(T, 0, 15, 0, 15), (F, 15, 17, 15, 19),
+                                                                      (T, 17, 33, 19, 35)]
+    # pred 15..18 ("RRRR") stand for gold 15..16 ("QQ"): two predicted characters a gold one
+    assert list(zip(al.p_lo[14:20], al.p_hi[14:20])) == [(14, 15), (15, 16), (15, 16), (16, 17), (16, 17), (17, 18)]
+    assert al.g_at[14:18] == [14, 15, 17, 19]
+    assert al.map_span(15, 19) == (15, 17)
+    assert al.g_exact[15:17] == [False, False] and al.p_exact[14] and not al.p_exact[15]
+
+
+@pytest.mark.parametrize("n, mapped", [(20, True), (21, False)])
+def test_a_difference_longer_than_max_sub_maps_nothing(n, mapped):
+    from pipeline.evaluation.align import Alignment
+
+    head, tail = "The talks in Baku ended with ", " signed by both sides on Friday."
+    gold, pred = head + "a" * n + tail, head + "b" * n + tail
+    al = Alignment(gold, pred)
+    inside = range(len(head), len(head) + n)
+    assert all((al.p_lo[i] >= 0) is mapped and (al.p_hi[i] >= 0) is mapped and (al.g_at[i] >= 0) is mapped
+               for i in inside)
+    if not mapped:  # no counterpart is written -1, exactly
+        assert {al.p_lo[i] for i in inside} == {al.p_hi[i] for i in inside} == {al.g_at[i] for i in inside} == {-1}
+
+
+def test_text_only_one_side_has_maps_to_nothing():
+    from pipeline.evaluation.align import Alignment
+
+    head, tail = "The talks in Baku ended with a deal", " signed by both sides on Friday."
+    gold, pred = head + " (XYZ)" + tail, head + tail  # the system dropped six characters
+    al = Alignment(gold, pred)
+    # " (XYZ)" or "(XYZ) ": which space is kept is the LCS's choice; six gold characters have no counterpart
+    assert al.g_at.count(-1) == 6 and al.g_at[:len(head)] == list(range(len(head)))
+    al = Alignment(pred, gold)  # the other way: six predicted characters the gold does not have
+    assert al.p_lo.count(-1) == al.p_hi.count(-1) == 6

@@ -149,9 +149,21 @@ def test_nearest_term_targets_without_a_parse():
     span = lambda w, label: Entity(text.index(w), text.index(w) + len(w), label)  # noqa: E731
     d.ents = [span("Baku", "GPE"), span("Minsk", "GPE"), span("May", "DATE"), span("Armenia", "GPE"),
               span("Turkey", "GPE"), span("Iran", "GPE")]
-    start, end = 8, text.index(" After")
+    start, end = 8, text.index(". After")  # Turkey ends the span: still inside
     got = [(text[t["start"]:t["end"]], t["stance"]) for t in targets_for(d, start, end, "FAVOR", lex)]
     # each entity takes the nearer term, by the distance from its middle; no DATE, nothing outside the sentence
     assert got == [("Baku", "FAVOR"), ("Minsk", "FAVOR"), ("Armenia", "AGAINST"), ("Turkey", "AGAINST")]
     no_terms = compile_lexicon({"stance": {"FAVOR": ["hailed"], "AGAINST": []}})
     assert {t["stance"] for t in targets_for(d, start, end, "AGAINST", no_terms)} == {"AGAINST"}  # the sentence's
+
+
+def test_the_stage_takes_its_target_terms_from_the_models_lexicon(monkeypatch, ctx):
+    topic = Stub(["diplomacy", "other"], [[0.9, 0.1], [0.9, 0.1]])
+    stance = Stub(["AGAINST", "FAVOR", "NONE"], [[0.1, 0.8, 0.1], [0.1, 0.8, 0.1]])
+    for lexicon, want in (({"stance": {"AGAINST": ["tractors"]}}, "AGAINST"),  # the nearest term's side
+                          ({"stance": {"AGAINST": ["sanctions"]}}, "FAVOR")):  # no term here: the sentence's
+        monkeypatch.setattr(classify, "load_models", lambda model_dir, lx=lexicon: (topic, stance, {"lexicon": lx}))
+        d = doc()
+        SklearnClassifier("classify", SklearnParams(), ctx).process(d)
+        assert [t["stance"] for t in d.sents[0].targets] == [want, want]
+        assert [t["start"] for t in d.sents[1].targets] == [42]
