@@ -13,6 +13,7 @@ scores.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -302,6 +303,10 @@ class StaticEmbeddings(BaseEstimator, TransformerMixin):
 
     DIM = 256
     _model = None
+    # The topic and the stance model embed the same texts of a report, one after the other: the second
+    # takes the first's vectors. Bounded (about 1 kB a text); shared by every instance in the process.
+    CACHE_SIZE = 4096
+    _cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def __init__(self, parts: tuple[str, ...] = ("text", "context", "report")):
         self.parts = parts
@@ -322,11 +327,20 @@ class StaticEmbeddings(BaseEstimator, TransformerMixin):
         return cls._model
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        index: dict[str, int] = {}
-        rows = [index.setdefault(t, len(index)) for t in texts]
-        unique = list(index)
-        vecs = self._encoder().embed([t or " " for t in unique], norm=True) if unique else np.zeros((0, self.DIM))
-        return np.asarray(vecs, dtype=np.float32)[rows] if texts else np.zeros((0, self.DIM), dtype=np.float32)
+        """``(len(texts), DIM)`` float32, L2-normalised rows; each distinct text is encoded once."""
+        cache = self._cache
+        new = list(dict.fromkeys(t for t in texts if t not in cache))
+        if new:
+            vecs = np.asarray(self._encoder().embed([t or " " for t in new], norm=True), dtype=np.float32)
+            for t, v in zip(new, vecs):
+                cache[t] = v
+        out = np.zeros((len(texts), self.DIM), dtype=np.float32)
+        for i, t in enumerate(texts):
+            out[i] = cache[t]
+            cache.move_to_end(t)
+        while len(cache) > self.CACHE_SIZE:
+            cache.popitem(last=False)
+        return out
 
     def transform(self, units: list[Unit]) -> np.ndarray:
         get = {"text": get_text, "context": get_context, "report": lambda us: [u.report for u in us]}

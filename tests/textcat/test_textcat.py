@@ -405,3 +405,29 @@ def test_a_training_config_has_one_train_table(tmp_path):
     p.write_text(f'[train]\ndata = ["{one}"]\nout_dir = "{tmp_path / "m"}"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="training data needs at least two reports"):
         train(p)
+
+
+def test_static_embeddings_encode_each_text_once_across_models(monkeypatch):
+    from pipeline.textcat.features import StaticEmbeddings
+
+    calls = []
+
+    class Encoder:  # one-hot rows by first letter: known vectors
+        def embed(self, texts, norm=True):
+            calls.append(list(texts))
+            return np.array([[1.0 if i == ord(t[0]) % 4 else 0.0 for i in range(4)] for t in texts])
+
+    monkeypatch.setattr(StaticEmbeddings, "_model", Encoder())
+    monkeypatch.setattr(StaticEmbeddings, "DIM", 4)
+    monkeypatch.setattr(StaticEmbeddings, "CACHE_SIZE", 3)
+    monkeypatch.setattr(StaticEmbeddings, "_cache", __import__("collections").OrderedDict())
+    topic, stance = StaticEmbeddings(parts=("text",)), StaticEmbeddings(parts=("text",))
+    a = topic._embed(["a", "b", "a"])
+    assert a.tolist() == [[0, 1, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0]] and a.dtype == np.float32
+    assert stance._embed(["b", "a"]).tolist() == [[0, 0, 1, 0], [0, 1, 0, 0]]
+    assert calls == [["a", "b"]]  # the second model took the first's vectors
+    stance._embed(["c", "d"])  # cache of 3: "b" (least recently used) goes
+    assert list(StaticEmbeddings._cache) == ["a", "c", "d"]
+    topic._embed(["b"])
+    assert calls[-1] == ["b"] and len(StaticEmbeddings._cache) == 3
+    assert topic._embed([]).shape == (0, 4)
