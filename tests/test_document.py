@@ -13,7 +13,8 @@ def test_apply_logs_raw_offsets_and_replays():
     assert n == 1
     assert doc.text == "RUS\nA. Lukashenko met I. Aliyev.\n"
     e = doc.edits[0]
-    assert (e.start, e.end, e.before, e.after, e.reason, e.stage) == (7, 17, "Lukanhesko", "Lukashenko", "misspelt_name", "repair")
+    assert (e.start, e.end, e.before, e.after, e.reason, e.stage, e.op) == \
+        (7, 17, "Lukanhesko", "Lukashenko", "misspelt_name", "repair", "replace")
     assert doc.reconstruct_raw() == doc.raw
 
 

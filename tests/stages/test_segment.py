@@ -239,4 +239,8 @@ def test_long_texts_cut_without_whitespace_join_back_exactly(ctx):
     assert out[0].spacy_doc.text == out[0].text  # no space added where a piece was cut
     assert out[1].status == "ok" and len(out[1].sents) == 22  # exactly max_chars: parsed
     assert out[2].status == "failed"
+    assert ctx.failures[-1]["error"] == (
+        "over.txt: stage segment failed (ValueError: 132 characters after cleaning, more than "
+        "stages.segment.max_chars = 131; split the report into smaller files or raise the limit); "
+        "the report was skipped, the others went on")
     assert stage.counts["parsed_in_pieces"] == 2
