@@ -24,11 +24,12 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
+from typing import Iterable, Iterator
 
 
 from pipeline.config import Params
-from pipeline.document import STANCES, TOPICS, Document
-from pipeline.errors import ModelError
+from pipeline.document import STANCES, TOPICS, Document, Status
+from pipeline.errors import ModelError, PipelineError
 from pipeline.stages.base import Stage
 from pipeline.textcat.lexicon import LexiconParams, compile_lexicon, count, load_lexicon
 from pipeline.textcat.model import load_model, predict_proba, read_meta
@@ -147,6 +148,7 @@ class SklearnClassifier(Stage):
         # Temperatures fitted at training time on outlet-held-out predictions (1: as the model gives them).
         cal = self.meta.get("calibration", {})
         self.temperature = {t: float(cal.get(t, {}).get("temperature", 1.0)) for t in ("topic", "stance")}
+        self._predicted: dict[int, tuple] = {}  # the current batch's rows, by id(doc) (see run)
 
     def targets(self, doc: Document, start: int, end: int, stance: str) -> list[dict]:
         """Targets from the dependency parse (:mod:`pipeline.textcat.targets`) when segment left one;
@@ -155,15 +157,52 @@ class SklearnClassifier(Stage):
             return stance_targets(doc.spacy_doc, doc.ents, start, end, stance)
         return targets_for(doc, start, end, stance, self.lex)
 
-    def process(self, doc: Document) -> None:
-        rec = {"id": doc.id, "text": doc.text,
-               "sents": [{"start": s.start, "end": s.end} for s in doc.sents],
-               "ents": [{"start": e.start, "end": e.end, "label": e.label} for e in doc.ents]}
-        units = units_of_record(rec)
-        order = sorted(range(len(doc.sents)), key=lambda i: doc.sents[i].start)
+    def predict(self, docs: list[Document]) -> dict[int, tuple]:
+        """Calibrated topic and stance probabilities of every sentence of ``docs``, one call of each model for
+        all of them (scikit-learn's per-call cost, about half of it on single reports, is paid once a batch;
+        each row depends on its own sentence and report only, so the numbers are those of one report alone).
+
+        Returns ``{id(doc): (topic classes, (n_sents, n_topics) array, stance classes, (n_sents, n_stances)
+        array)}``, rows in the order of ``doc.sents`` sorted by start.
+        """
+        per_doc = []
+        for doc in docs:
+            rec = {"id": doc.id, "text": doc.text,
+                   "sents": [{"start": s.start, "end": s.end} for s in doc.sents],
+                   "ents": [{"start": e.start, "end": e.end, "label": e.label} for e in doc.ents]}
+            per_doc.append(units_of_record(rec))
+        units = [u for us in per_doc for u in us]
         t_classes, t_p = predict_proba(self.topic_model, units)
         s_classes, s_p = predict_proba(self.stance_model, units)
         t_p, s_p = apply_temperature(t_p, self.temperature["topic"]), apply_temperature(s_p, self.temperature["stance"])
+        out, at = {}, 0
+        for doc, us in zip(docs, per_doc):
+            out[id(doc)] = (t_classes, t_p[at:at + len(us)], s_classes, s_p[at:at + len(us)])
+            at += len(us)
+        return out
+
+    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
+        for batch in self.batches(docs, self.ctx.config.run.batch_size):
+            self._predicted = self._predict_guarded([d for d in batch if d.status == Status.OK])
+            yield from super().run(batch)  # process() takes each report's rows from the batch's prediction
+        self._predicted = {}
+
+    def _predict_guarded(self, docs: list[Document]) -> dict[int, tuple]:
+        """:meth:`predict` over a batch; if it breaks, nothing, and each report is predicted alone in
+        :meth:`process` under the stage guard (so only the report that breaks fails)."""
+        try:
+            return self.predict(docs) if docs else {}
+        except PipelineError:
+            raise
+        except Exception:  # noqa: BLE001 - find the report that breaks the batch
+            if self.ctx.config.run.strict:
+                raise
+            return {}
+
+    def process(self, doc: Document) -> None:
+        pred = self._predicted.pop(id(doc), None)
+        t_classes, t_p, s_classes, s_p = pred if pred is not None else self.predict([doc])[id(doc)]
+        order = sorted(range(len(doc.sents)), key=lambda i: doc.sents[i].start)
         for row, i in enumerate(order):
             s = doc.sents[i]
             s.topic_probs = {c: round(float(p), 4) for c, p in zip(t_classes, t_p[row])}

@@ -167,3 +167,54 @@ def test_the_stage_takes_its_target_terms_from_the_models_lexicon(monkeypatch, c
         SklearnClassifier("classify", SklearnParams(), ctx).process(d)
         assert [t["stance"] for t in d.sents[0].targets] == [want, want]
         assert [t["start"] for t in d.sents[1].targets] == [42]
+
+
+class TextModel:
+    """A fitted model whose probabilities depend on each unit's own text; it breaks on "BOOM"."""
+
+    def __init__(self, classes):
+        self.classes_ = np.array(classes)
+        self.calls = 0
+
+    def predict_proba(self, units):
+        self.calls += 1
+        if any("BOOM" in u.text for u in units):
+            raise ValueError("cannot featurise")
+        p = np.array([[(len(u.text) % 7 + 1.0) * (k + 1) for k in range(len(self.classes_))] for u in units])
+        return p / p.sum(axis=1, keepdims=True)
+
+
+def test_a_batch_of_reports_is_predicted_at_once_with_the_numbers_of_each_alone(monkeypatch, ctx):
+    from pipeline.document import Status
+
+    topic, stance = TextModel(["diplomacy", "energy"]), TextModel(["AGAINST", "FAVOR", "NONE"])
+    monkeypatch.setattr(classify, "load_models", lambda model_dir: (topic, stance, {"lexicon": {}}))
+    texts = ["Baku praised Minsk. Talks went on.", "Iran met Turkey.", "BOOM went the pipeline. Then calm.",
+             "Astana hosted the summit of five states."]
+
+    def docs():
+        out = []
+        for i, t in enumerate(texts):
+            d = Document(id=f"d{i}", source=f"d{i}.txt", raw=t)
+            d.sents = [Sentence(0, t.index(".") + 1)] + ([Sentence(t.index(".") + 2, len(t))] if t.count(".") > 1 else [])
+            out.append(d)
+        out.insert(1, Document(id="dup", source="dup.txt", raw="x", status=Status.DUPLICATE))
+        return out
+
+    stage = SklearnClassifier("classify", SklearnParams(), ctx)
+    alone = docs()
+    for d in alone:
+        if d.status == Status.OK and "BOOM" not in d.text:
+            stage.process(d)
+    calls_alone = topic.calls
+    batched = list(stage.run(docs()))  # run.batch_size (16): one batch
+    assert [d.id for d in batched] == ["d0", "dup", "d1", "d2", "d3"]
+    assert [d.status for d in batched] == ["ok", "duplicate", "ok", "failed", "ok"]  # only the breaking report
+    ok = [d for d in batched if d.status == "ok"]
+    assert [[(s.topic_probs, s.stance_probs) for s in d.sents] for d in ok] == \
+        [[(s.topic_probs, s.stance_probs) for s in d.sents] for d in alone if d.sents and d.sents[0].topic_probs]
+    # one call for the batch (it broke), then one a report: 1 + 4, against 3 for the three reports alone
+    assert topic.calls - calls_alone == 5 and stage.counts["failed"] == 1 and stage.counts["skipped"] == 1
+    texts[2] = "Calm went the pipeline. Then calm."
+    topic.calls = 0
+    assert all(d.status != "failed" for d in stage.run(docs())) and topic.calls == 1  # the whole batch at once
