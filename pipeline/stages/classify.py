@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 
+from pydantic import Field
+
 from pipeline.config import Params
 from pipeline.document import STANCES, TOPICS, Document, Status
 from pipeline.errors import ModelError, PipelineError
@@ -83,11 +85,14 @@ class SklearnParams(Params):
         model_dir: folder with ``topic.skops``, ``stance.skops`` and ``meta.json``.
         low_confidence: a sentence whose best topic or stance probability is below this is flagged.
         targets: propose stance targets for FAVOR/AGAINST sentences.
+        batch_size: reports predicted with one call of each model (0: run.batch_size). Larger batches
+            cost less CPU and keep more parsed reports in memory at once.
     """
 
     model_dir: str = "models/textcat"
     low_confidence: float = LOW_CONFIDENCE
     targets: bool = True
+    batch_size: int = Field(0, ge=0)
 
 
 @lru_cache(maxsize=4)
@@ -182,7 +187,7 @@ class SklearnClassifier(Stage):
         return out
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
-        for batch in self.batches(docs, self.ctx.config.run.batch_size):
+        for batch in self.batches(docs, self.params.batch_size or self.ctx.config.run.batch_size):
             self._predicted = self._predict_guarded([d for d in batch if d.status == Status.OK])
             yield from super().run(batch)  # process() takes each report's rows from the batch's prediction
         self._predicted = {}

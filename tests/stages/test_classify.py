@@ -218,3 +218,15 @@ def test_a_batch_of_reports_is_predicted_at_once_with_the_numbers_of_each_alone(
     texts[2] = "Calm went the pipeline. Then calm."
     topic.calls = 0
     assert all(d.status != "failed" for d in stage.run(docs())) and topic.calls == 1  # the whole batch at once
+
+
+def test_the_classify_batch_size_is_a_setting(monkeypatch, ctx):
+    topic, stance = TextModel(["diplomacy", "energy"]), TextModel(["AGAINST", "FAVOR", "NONE"])
+    monkeypatch.setattr(classify, "load_models", lambda model_dir: (topic, stance, {"lexicon": {}}))
+    docs = []
+    for i in range(5):
+        d = Document(id=f"d{i}", source=f"d{i}.txt", raw="Baku met Minsk.")
+        d.sents = [Sentence(0, 15)]
+        docs.append(d)
+    assert len(list(SklearnClassifier("classify", SklearnParams(batch_size=2), ctx).run(docs))) == 5
+    assert topic.calls == 3  # 2 + 2 + 1 reports
