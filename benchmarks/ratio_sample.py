@@ -88,13 +88,16 @@ def main() -> None:
     records = draw(Path(a.input), a.n, sample)
     words = sum(len(json.loads(ln)["text"].split()) for ln in sample.read_text(encoding="utf-8").splitlines())
     plain_cmd = [sys.executable, "-c", PLAIN, str(sample), cfg.run.model, str(cfg.run.batch_size)]
-    run_cmd = [sys.executable, "-m", "pipeline.cli", "run", a.config, "-q", *sum((["--set", s] for s in a.extra), []),
-               "--set", f"run.output_dir={json.dumps(str(work))}", "--set", "run.name=r", "--set", "run.resume=false",
-               "--set", f"stages.ingest.paths=[{json.dumps(str(sample))}]"]
-    sides = [("plain", plain_cmd), ("pipeline", run_cmd)]
-    if a.workers > 1:  # the same run with a pool of worker processes, in its own run folder
-        pool_cmd = [c.replace("run.name=r", "run.name=pool") for c in run_cmd]
-        sides.append(("workers", pool_cmd + ["--set", 'run.executor="processes"', "--set", f"run.workers={a.workers}"]))
+
+    def run_cmd(name: str, *overrides: str) -> list[str]:
+        """``irnlp run`` on the sample into its own run folder ``name``."""
+        sets = [*a.extra, f"run.output_dir={json.dumps(str(work))}", f"run.name={name}", "run.resume=false",
+                f"stages.ingest.paths=[{json.dumps(str(sample))}]", *overrides]
+        return [sys.executable, "-m", "pipeline.cli", "run", a.config, "-q", *sum((["--set", s] for s in sets), [])]
+
+    sides = [("plain", plain_cmd), ("pipeline", run_cmd("r"))]
+    if a.workers > 1:  # the same run with a pool of worker processes
+        sides.append(("workers", run_cmd("pool", 'run.executor="processes"', f"run.workers={a.workers}")))
     best = {side: None for side, _ in sides}
     for _ in range(a.repeat):
         for side, cmd in sides:

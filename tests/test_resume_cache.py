@@ -66,9 +66,9 @@ def test_a_new_run_folder_is_created_with_its_key(tmp_path):
     assert json.loads((tmp_path / "deep" / "run" / PARTS / KEY_FILE).read_text(encoding="utf-8")) == {"key": "k"}
 
 
-def model_config(tmp_path, folder):
+def model_config(tmp_path, folder, *overrides):
     return load_config("config/default.toml", [f"stages.classify.model_dir={json.dumps(str(folder))}",
-                                               f"run.output_dir={json.dumps(str(tmp_path / 'out'))}"])
+                                               f"run.output_dir={json.dumps(str(tmp_path / 'out'))}", *overrides])
 
 
 def test_model_files_hash_every_file_with_its_path(tmp_path):
@@ -101,13 +101,7 @@ def test_the_run_key_changes_with_each_part_of_its_material(tmp_path):
     key = run_key(base, {"spacy": "3.8.0"})
     assert key == run_key(model_config(tmp_path, folder), {"spacy": "3.8.0"})  # deterministic
     assert run_key(base, {"spacy": "3.8.1"}) != key
-    tuned = load_config("config/default.toml", [f"stages.classify.model_dir={json.dumps(str(folder))}",
-                                                f"run.output_dir={json.dumps(str(tmp_path / 'out'))}",
-                                                "stages.ner.canonical=false"])
-    assert run_key(tuned, {"spacy": "3.8.0"}) != key
-    other_model = load_config("config/default.toml", [f"stages.classify.model_dir={json.dumps(str(folder))}",
-                                                      f"run.output_dir={json.dumps(str(tmp_path / 'out'))}",
-                                                      'run.model="en_core_web_md"'])
-    assert run_key(other_model, {"spacy": "3.8.0"}) != key
+    assert run_key(model_config(tmp_path, folder, "stages.ner.canonical=false"), {"spacy": "3.8.0"}) != key
+    assert run_key(model_config(tmp_path, folder, 'run.model="en_core_web_md"'), {"spacy": "3.8.0"}) != key
     (folder / "meta.json").write_text('{"retrained": true}', encoding="utf-8")
     assert run_key(base, {"spacy": "3.8.0"}) != key

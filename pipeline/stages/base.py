@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Iterator
+from typing import Any, Callable, ClassVar, Iterable, Iterator
 
 from pipeline.config import Config, Params
 from pipeline.document import Document, Status
@@ -100,6 +100,18 @@ class Stage:
                 raise
             self.fail(doc, e)
 
+    def batch_or_none(self, work: Callable[[], Any]) -> Any:
+        """``work()`` over a whole batch; ``None`` when it breaks (the caller then goes report by report
+        under the guard of :meth:`guarded`, so only the report that breaks fails), unless ``run.strict``."""
+        try:
+            return work()
+        except PipelineError:
+            raise
+        except Exception:  # noqa: BLE001 - find the report that breaks the batch
+            if self.ctx.config.run.strict:
+                raise
+            return None
+
     def pipe_guarded(self, nlp, pairs: list[tuple[Any, Document]], **pipe_kw) -> list[tuple[Any, Document]]:
         """``nlp.pipe(pairs, as_tuples=True)`` over one batch, with the guard of :meth:`guarded`.
 
@@ -108,13 +120,9 @@ class Stage:
         marked ``failed`` (unless ``run.strict``), once even when several of its items (the pieces of a
         long report) break. Returns ``(spaCy Doc or None, document)`` pairs.
         """
-        try:
-            return list(nlp.pipe(pairs, as_tuples=True, **pipe_kw))
-        except PipelineError:
-            raise
-        except Exception:  # noqa: BLE001 - find the report that breaks the batch
-            if self.ctx.config.run.strict:
-                raise
+        res = self.batch_or_none(lambda: list(nlp.pipe(pairs, as_tuples=True, **pipe_kw)))
+        if res is not None:
+            return res
         out, failed = [], set()
         for item, doc in pairs:
             if id(doc) in failed:  # another piece of this report broke already

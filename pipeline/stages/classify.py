@@ -31,7 +31,7 @@ from pydantic import Field
 
 from pipeline.config import Params
 from pipeline.document import STANCES, TOPICS, Document, Status
-from pipeline.errors import ModelError, PipelineError
+from pipeline.errors import ModelError
 from pipeline.stages.base import Stage
 from pipeline.textcat.lexicon import LexiconParams, compile_lexicon, count, load_lexicon
 from pipeline.textcat.model import load_model, predict_proba, read_meta
@@ -188,21 +188,11 @@ class SklearnClassifier(Stage):
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         for batch in self.batches(docs, self.params.batch_size or self.ctx.config.run.batch_size):
-            self._predicted = self._predict_guarded([d for d in batch if d.status == Status.OK])
+            ok = [d for d in batch if d.status == Status.OK]
+            # A batch that breaks leaves nothing here: process() then predicts each report alone.
+            self._predicted = (self.batch_or_none(lambda: self.predict(ok)) if ok else None) or {}
             yield from super().run(batch)  # process() takes each report's rows from the batch's prediction
         self._predicted = {}
-
-    def _predict_guarded(self, docs: list[Document]) -> dict[int, tuple]:
-        """:meth:`predict` over a batch; if it breaks, nothing, and each report is predicted alone in
-        :meth:`process` under the stage guard (so only the report that breaks fails)."""
-        try:
-            return self.predict(docs) if docs else {}
-        except PipelineError:
-            raise
-        except Exception:  # noqa: BLE001 - find the report that breaks the batch
-            if self.ctx.config.run.strict:
-                raise
-            return {}
 
     def process(self, doc: Document) -> None:
         pred = self._predicted.pop(id(doc), None)
