@@ -72,7 +72,7 @@ def main() -> None:
     labels = {"topic": topics, "stance": stances}
     sizes = Counter(u.outlet for u in units)
     outlets = a.outlets or [o for o, _ in sizes.most_common() if o != "tehrantimes"][:3]
-    embed = StaticEmbeddings(parts=("text",))._embed
+    embed = StaticEmbeddings(parts=("text",)).embed
     results = {}
     for outlet in outlets:
         t0 = time.time()

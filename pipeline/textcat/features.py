@@ -326,7 +326,7 @@ class StaticEmbeddings(BaseEstimator, TransformerMixin):
             cls._model = wordllama.WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
         return cls._model
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str]) -> np.ndarray:
         """``(len(texts), DIM)`` float32, L2-normalised rows; each distinct text is encoded once."""
         cache = self._cache
         new = list(dict.fromkeys(t for t in texts if t not in cache))
@@ -344,7 +344,7 @@ class StaticEmbeddings(BaseEstimator, TransformerMixin):
 
     def transform(self, units: list[Unit]) -> np.ndarray:
         get = {"text": get_text, "context": get_context, "report": lambda us: [u.report for u in us]}
-        return np.hstack([self._embed(get[p](units)) for p in self.parts]) if self.parts else np.zeros((len(units), 0))
+        return np.hstack([self.embed(get[p](units)) for p in self.parts]) if self.parts else np.zeros((len(units), 0))
 
 
 def make_pipeline(lexicon: dict, C: float = 4.0, embeddings: bool = False, report_weight: float = 0.0,

@@ -136,6 +136,6 @@ def select_records(records: Iterable[dict], n: int, embed: Callable[[list[str]],
     if embed is None:
         from pipeline.textcat.features import StaticEmbeddings
 
-        embed = StaticEmbeddings(parts=("text",))._embed
+        embed = StaticEmbeddings(parts=("text",)).embed
     chosen = choose(candidates(records), n, embed, beta, seed)
     return [unit_record(c, k) for k, c in enumerate(chosen, 1)]

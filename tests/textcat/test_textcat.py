@@ -422,12 +422,12 @@ def test_static_embeddings_encode_each_text_once_across_models(monkeypatch):
     monkeypatch.setattr(StaticEmbeddings, "CACHE_SIZE", 3)
     monkeypatch.setattr(StaticEmbeddings, "_cache", __import__("collections").OrderedDict())
     topic, stance = StaticEmbeddings(parts=("text",)), StaticEmbeddings(parts=("text",))
-    a = topic._embed(["a", "b", "a"])
+    a = topic.embed(["a", "b", "a"])
     assert a.tolist() == [[0, 1, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0]] and a.dtype == np.float32
-    assert stance._embed(["b", "a"]).tolist() == [[0, 0, 1, 0], [0, 1, 0, 0]]
+    assert stance.embed(["b", "a"]).tolist() == [[0, 0, 1, 0], [0, 1, 0, 0]]
     assert calls == [["a", "b"]]  # the second model took the first's vectors
-    stance._embed(["c", "d"])  # cache of 3: "b" (least recently used) goes
+    stance.embed(["c", "d"])  # cache of 3: "b" (least recently used) goes
     assert list(StaticEmbeddings._cache) == ["a", "c", "d"]
-    topic._embed(["b"])
+    topic.embed(["b"])
     assert calls[-1] == ["b"] and len(StaticEmbeddings._cache) == 3
-    assert topic._embed([]).shape == (0, 4)
+    assert topic.embed([]).shape == (0, 4)
