@@ -186,15 +186,46 @@ def test_report_without_headline_has_no_title(ctx):
     assert "author_bio" in reasons(doc).values()
 
 
-def test_title_from_the_input_metadata_is_kept_when_no_line_matches_it(ctx):
+def test_a_title_only_in_the_input_metadata_becomes_the_first_paragraph(ctx):
+    # guidelines section 1: the title is kept in the clean text; this scrape has it only in meta.title
     text = ("The Astana Times <br>\nEditorial\n\nWhen taking stock of the last 12 months, it is always helpful "
             "to have independent analysis of the direction a country is taking.\n")
-    doc = clean(ctx, text, meta={"title": "At year-end, ratings confirm Kazakhstan’s progress",
+    doc = clean(ctx, text, meta={"title": "At year-end, ratings\xa0confirm Kazakhstan’s progress",
                                  "date": "2019-12-30 09:00:00 -0500"})
     assert doc.meta["title"] == "At year-end, ratings confirm Kazakhstan’s progress"
-    assert paragraphs(doc) == ["When taking stock of the last 12 months, it is always helpful to have "
+    assert paragraphs(doc) == ["At year-end, ratings confirm Kazakhstan’s progress",
+                               "When taking stock of the last 12 months, it is always helpful to have "
                                "independent analysis of the direction a country is taking."]
+    assert [e.reason for e in doc.edits if e.reason == "title_from_meta"] == ["title_from_meta"]
     assert doc.meta["date"] == "2019-12-30" and doc.meta["date_text"] == "2019-12-30 09:00:00 -0500"
+    # switched off: the title stays in meta only
+    off = clean(ctx, text, meta={"title": "At year-end, ratings confirm Kazakhstan’s progress"}, title_from_meta=False)
+    assert paragraphs(off)[0].startswith("When taking stock")
+
+
+def test_a_metadata_title_already_opening_the_text_is_not_put_in_twice(ctx):
+    # the first paragraph reads like the title (token set ratio >= 85) though the planner took it for body
+    body = ("Uzbekistan and Russia agree on migration cooperation, the ministry said on Monday after the talks "
+            "in Tashkent ended.\n\nThe sides signed a plan for 2024.")
+    doc = clean(ctx, body, meta={"title": "Uzbekistan and Russia agree on migration cooperation"})
+    assert paragraphs(doc)[0].startswith("Uzbekistan and Russia agree on migration cooperation, the ministry")
+    assert not [e for e in doc.edits if e.reason == "title_from_meta"]
+
+
+@pytest.mark.parametrize("title, outlet, line", [
+    ("Turkmen-Russian summit talks held in Moscow - News Central Asia (nCa)", "News Central Asia",
+     "Turkmen-Russian summit talks held in Moscow"),
+    ("Russia to introduce registration rules - The Astana Times", "The Astana Times",
+     "Russia to introduce registration rules"),
+    ("Putin congratulated Kyrgyzstan - Day of Independence of the Kyrgyz Republic",
+     "President of Russia (en.kremlin.ru)", "Putin congratulated Kyrgyzstan - Day of Independence of the Kyrgyz Republic"),
+    ("Baku and Minsk | Daryo", None, "Baku and Minsk | Daryo"),
+    ("  Statement\xa0by  Press Secretary  ", "The White House", "Statement by Press Secretary"),
+])
+def test_title_line_drops_the_site_name_only(title, outlet, line):
+    from pipeline.stages.clean.stage import title_line
+
+    assert title_line(title, outlet) == line
 
 
 # --- body: headings, inline datelines, short lines ---------------------------------------

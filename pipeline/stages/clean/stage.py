@@ -43,6 +43,26 @@ def layout(doc: Document, removals: list[tuple[int, int, str]], stage: str, reda
     return redacted
 
 
+SITE_SEPARATOR = re.compile(r"\s+[-–—|]\s+")
+
+
+def title_line(title: str, outlet: str | None) -> str:
+    """The metadata title as a clean-text line: whitespace made plain, and a trailing site name
+    (``… - News Central Asia (nCa)`` for outlet ``News Central Asia``) removed, as the labelled reports have it.
+
+    The last ``-``/``–``/``—``/``|``-separated part is the site name when all the words of ``outlet`` are in it
+    (rapidfuzz ``token_set_ratio`` >= 90), so that a title's own dash (``… - Independence Day``) stays.
+    """
+    line = " ".join(title.split())
+    parts = SITE_SEPARATOR.split(line)
+    if outlet and len(parts) > 1:
+        from rapidfuzz import fuzz
+
+        if fuzz.token_set_ratio(parts[-1].casefold(), outlet.casefold()) >= 90:
+            line = line[:line.rfind(parts[-1])].rstrip(" -–—|")
+    return line
+
+
 class CleanParams(Params):
     """``[stages.clean]``.
 
@@ -71,6 +91,9 @@ class CleanParams(Params):
             no longer be replayed to their raw text (``meta.redacted_contacts``; the manifest lists them
             under ``reports.not_replayable``). Off by default: nothing of the raw input is lost.
         max_passes: plans per report at most: the result is planned again until a plan removes nothing.
+        title_from_meta: when no line of the text is the input's ``meta.title`` (scrapes that keep the title
+            only in metadata), put it in as the first paragraph (:func:`title_line`), logged as an insertion
+            (reason ``title_from_meta``), as the guidelines keep the title in the clean text.
     """
 
     patterns: str = "corpus/patterns/boilerplate.toml"
@@ -94,6 +117,7 @@ class CleanParams(Params):
     drop_truncated: bool = True
     redact_contacts: bool = False
     max_passes: int = Field(3, ge=1)
+    title_from_meta: bool = True
 
 
 
@@ -165,6 +189,8 @@ class Clean(Stage):
                 break
             self.counts["second_pass"] += 1
             self.apply(doc, again)
+        if self.params.title_from_meta and prior_title and plan.title is None and doc.text.strip():
+            self.insert_title(doc, prior_title)
         if not doc.text.strip():
             doc.status = Status.EMPTY
             self.counts["empty"] += 1
@@ -174,6 +200,17 @@ class Clean(Stage):
                 doc.status = Status.DUPLICATE
                 doc.meta["duplicate_of"], doc.meta["duplicate_similarity"] = found
                 self.counts["duplicate_report"] += 1
+
+    def insert_title(self, doc: Document, title: str) -> None:
+        """Put the metadata title before the text, unless the first paragraph already reads like it."""
+        from rapidfuzz import fuzz
+
+        line = title_line(title, doc.meta.get("outlet"))
+        first = " ".join(doc.text.split(PARAGRAPH_SEP, 1)[0].split())
+        if not line or fuzz.token_set_ratio(first.casefold(), line.casefold()) >= 85:
+            return
+        self.counts["title_from_meta"] += doc.apply([Change(0, 0, line + PARAGRAPH_SEP, "title_from_meta")], self.name)
+        doc.meta["title"] = line
 
     def apply(self, doc: Document, plan: Plan) -> None:
         removals = plan.removals()
