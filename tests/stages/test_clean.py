@@ -281,7 +281,7 @@ def test_a_metadata_title_with_no_break_spaces_still_finds_its_line(ctx):
     body = "The message said, in part: the time to take further steps in integration is now, and we are ready."
     doc = clean(ctx, f"Events\n{line}\n\nAugust 28, 2003\n00:00\n\n{body}", meta={"title": title})
     assert paragraphs(doc) == [line, body]
-    assert reasons(doc) == {"Events": "tagline", "August 28, 2003": "dateline", "00:00": "header"}
+    assert reasons(doc) == {"Events": "tagline", "August 28, 2003": "dateline", "00:00": "dateline"}
 
 
 def test_a_dash_after_a_name_is_not_a_dateline():
@@ -685,3 +685,30 @@ def test_a_replan_keeps_the_title_it_found(ctx):
     doc = clean(ctx, "Baku and Minsk sign a deal\n\nBaku and Minsk\n\n" + _sectioned("Energy Cooperation").split("\n\n", 1)[1],
                 meta={"title": "Baku and Minsk sign a deal"})
     assert doc.meta["title"] == "Baku and Minsk sign a deal"
+
+
+@pytest.mark.parametrize("line, is_time", [("16:25", True), ("10:45 am", True), ("09:15 GMT", True), ("00:00", True),
+                                           ("25:00", False), ("16:25 Moscow", False), ("at 16:25", False),
+                                           ("16:5", False)])
+def test_a_line_with_only_a_clock_time_is_part_of_the_dateline(line, is_time):
+    assert dates.is_time_line(line) is is_time
+
+
+def test_a_section_label_joined_before_the_metadata_title_is_cut(ctx):
+    # A Kremlin page of the regional corpus (president-of-russia-en-kremlin-ru-31, copied to the fixtures), through
+    # repair and clean: the hard-wrap join puts the section label "Events" before the title.
+    rec = json.loads((ROOT / "tests/fixtures/raw/kremlin-31.jsonl").read_text(encoding="utf-8"))
+    stages = [get(spec.factory)(spec.name, spec.params, ctx) for spec in ctx.config.stages
+              if spec.name in ("repair", "clean")]
+    doc = Document(id=rec["id"], source=rec["id"], raw=rec["text"], meta=dict(rec["meta"]))
+    for stage in stages:
+        list(stage([doc]))
+    assert doc.reconstruct_raw() == doc.raw
+    assert paragraphs(doc)[:2] == ["Telephone conversation with President of Azerbaijan Ilham Aliyev",
+                                   "Vladimir Putin had a telephone conversation with President of the Republic of "
+                                   "Azerbaijan Ilham Aliyev."]
+    assert paragraphs(doc)[-1] == ("When discussing the bilateral agenda, the two presidents reaffirmed their "
+                                   "resolve to promote cooperation in various spheres.")
+    removed = reasons(doc)
+    assert (removed["Events"], removed["April 2, 2019 16:25"]) == ("navigation", "dateline")
+    assert doc.meta["title"] == "Telephone conversation with President of Azerbaijan Ilham Aliyev"

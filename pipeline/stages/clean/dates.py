@@ -60,6 +60,14 @@ def find_dates(text: str, languages: tuple[str, ...] = ("en", "ru")) -> list[tup
     return sorted(out)
 
 
+TIME_LINE_RE = re.compile(r"(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s*(?:[ap]\.?m\.?|GMT|UTC))?", re.I)
+
+
+def is_time_line(text: str) -> bool:
+    """A line that is only a clock time (``16:25``, ``10:45 am``): the time part of a dateline."""
+    return TIME_LINE_RE.fullmatch(text.strip()) is not None
+
+
 def dateline_date(text: str, patterns: Patterns, languages: tuple[str, ...] = ("en", "ru")) -> str | None:
     """The ISO date of a dateline: a short line holding a date and at most a few label words.
 

@@ -175,7 +175,7 @@ class Cleaner:
                 b.drop(reason)
                 return
             b.date = dates.dateline_date(text, self.pat, self.langs)
-            if b.date:
+            if b.date or dates.is_time_line(text):
                 b.drop("dateline")
             return
         sents = evidence.tail_sentence_spans(text)
@@ -330,6 +330,8 @@ class Cleaner:
         datelines = [i for i in range(first) if blocks[i].date]
         plan.date = blocks[datelines[0]].date if datelines else None
         title = self.pick_title(blocks, zone, prior_title, datelines)
+        if title is not None and prior_title:
+            self.trim_title(blocks[title], prior_title)
         # Reports with sections: a heading can stand between the title (and dateline) and the first paragraph.
         sectioned = any(blocks[i].keep and self.title_like(blocks[i]) and self.heads_prose(blocks, i)
                         for i in range(first + 1, len(blocks)))
@@ -344,6 +346,16 @@ class Cleaner:
             else:
                 b.drop("tagline" if title is not None and i < title else "header")
         return title
+
+    @staticmethod
+    def trim_title(b: Block, prior_title: str, max_words: int = 3) -> None:
+        """Cut a few words that a hard-wrap join put before the metadata title on its line
+        (``Events Telephone conversation with …``: the site's section label)."""
+        words = prior_title.split()
+        m = re.search(r"\s+".join(map(re.escape, words)), b.live, re.I) if words else None
+        if m and m.start() > 0 and len(b.live[:m.start()].split()) <= max_words:
+            b.lo += m.start()
+            b.lo_reason = "navigation"
 
     def first_heading(self, blocks: list[Block], i: int, title: int | None, datelines: list[int], sectioned: bool) -> bool:
         """True if line ``i``, after the title and the datelines, is the first section heading: heading-shaped,
