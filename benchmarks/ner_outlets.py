@@ -51,6 +51,7 @@ FAMILIES = {
     "events_laws_works_facilities": ["event", "law", "work_of_art", "product", "fac", "quoted_names"],
     "block_list": ["block"],
 }
+KIND_CONFIGS = {"finetune": "config/ner.cfg", "fresh": "config/ner_fresh.cfg", "augment": "config/ner_augment.cfg"}
 WORD_LISTS = {"heads": "heads", "titles": "titles", "last_word_labels": "last_word_labels"}
 
 
@@ -121,7 +122,7 @@ def fold_dir(kind: str, k: int, i: int) -> Path:
 def cmd_train(a) -> None:
     records = [r for _, r in read_jsonl(DATA)]
     folds = outlet_folds(records, a.folds)
-    cfg = ROOT / ("config/ner.cfg" if a.kind == "finetune" else "config/ner_fresh.cfg")
+    cfg = ROOT / KIND_CONFIGS[a.kind]
     for i, held in enumerate(folds):
         t = time.time()
         info = train_ner(cfg, [DATA], fold_dir(a.kind, a.folds, i), exclude_outlets=held)
@@ -160,7 +161,7 @@ def cmd_table(a) -> None:
     res = json.loads(OUT.read_text())
     counts = res["entities_per_label"]
     labels = [lab for lab in counts if counts[lab] >= 30]
-    rows = [(kind, name, s) for kind in ("base", "fresh", "finetune") for name, s in res.get(kind, {}).items()]
+    rows = [(kind, name, s) for kind in ("base", *KIND_CONFIGS) for name, s in res.get(kind, {}).items()]
     print("| model | rules | P | R | F1 | " + " | ".join(labels) + " |")
     print("|---|---|---|---|---|" + "---|" * len(labels))
     for kind, name, s in rows:
@@ -180,7 +181,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("command", choices=["train", "score", "base", "table"])
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--kind", default="finetune", choices=["finetune", "fresh"])
+    ap.add_argument("--kind", default="finetune", choices=list(KIND_CONFIGS))
     ap.add_argument("--only", default="")
     a = ap.parse_args()
     if a.command == "train":

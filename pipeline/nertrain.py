@@ -16,7 +16,9 @@ early stopping: the last model of a fixed number of epochs is kept
 on a sample of the training reports and shows convergence only.
 
 Method: spaCy's transition-based NER (Honnibal & Montani, spaCy v3), trained
-with ``spacy.cli.train.train``.
+with ``spacy.cli.train.train``. Optional data augmentation by mention replacement
+(:func:`mention_replacement`; Dai & Adel 2020), a spaCy augmenter named in the
+training config.
 """
 
 from __future__ import annotations
@@ -123,6 +125,96 @@ def dev_sample(docs: list, share: float = 0.1, seed: int = 0) -> list:
     return [docs[i] for i in sorted(order[:max(1, int(len(docs) * share))])]
 
 
+# Labels whose mentions the augmenter swaps: names, whose surface forms differ most between outlets.
+# Numbers, dates and times keep their own text (their shapes are learnt well from the data as it is).
+REPLACEABLE = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "LAW", "WORK_OF_ART", "PRODUCT")
+
+
+def mention_pool(docs: Iterable, labels: Iterable[str] = REPLACEABLE) -> dict[str, list[tuple]]:
+    """Distinct entity mentions per label: ``{label: [(words, spaces), ...]}`` in first-seen order.
+
+    ``spaces`` are the whitespace flags of the mention's tokens except the last (its trailing space
+    comes from the text it is put into)."""
+    keep, pool, seen = set(labels), {}, set()
+    for doc in docs:
+        for ent in doc.ents:
+            if ent.label_ not in keep:
+                continue
+            words = tuple(t.text for t in ent)
+            if (ent.label_, words) in seen:
+                continue
+            seen.add((ent.label_, words))
+            pool.setdefault(ent.label_, []).append((words, tuple(bool(t.whitespace_) for t in ent[:-1])))
+    return pool
+
+
+def replace_mentions(doc, pool: dict[str, list[tuple]], prob: float, rng: random.Random):
+    """A copy of ``doc`` (tokens with gold ``ents``) in which each mention of a :data:`REPLACEABLE` label is
+    swapped, with probability ``prob``, for a random mention of the same label from ``pool``.
+
+    Returns:
+        ``(words, spaces, iob)``: token texts, whitespace flags and IOB tags (``B-ORG``, ``I-ORG``, ``O``;
+        ``""`` where the gold is missing), ready for ``spacy.tokens.Doc(vocab, words, spaces, ents=iob)``.
+    """
+    words, spaces, iob = [], [], []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        if tok.ent_iob_ == "B" and tok.ent_type_ in REPLACEABLE and tok.ent_type_ in pool and rng.random() < prob:
+            end = i + 1
+            while end < len(doc) and doc[end].ent_iob_ == "I":
+                end += 1
+            new_words, new_spaces = rng.choice(pool[tok.ent_type_])
+            words += new_words
+            spaces += [*new_spaces, bool(doc[end - 1].whitespace_)]
+            iob += [f"B-{tok.ent_type_}"] + [f"I-{tok.ent_type_}"] * (len(new_words) - 1)
+            i = end
+            continue
+        words.append(tok.text)
+        spaces.append(bool(tok.whitespace_))
+        iob.append(f"{tok.ent_iob_}-{tok.ent_type_}" if tok.ent_iob_ in ("B", "I") else tok.ent_iob_)
+        i += 1
+    return words, spaces, iob
+
+
+def mention_replacement_augmenter(pool_path: str, level: float, prob: float, seed: int = 0):
+    """spaCy augmenter (``irnlp.mention_replacement.v1``): every training example, and with probability
+    ``level`` also a copy whose name mentions are replaced (each with probability ``prob``) by other
+    mentions of the same label from the training corpus at ``pool_path`` (a ``DocBin``, normally
+    ``${paths.train}``, so a held-out fold's names never enter).
+
+    Mention replacement: Dai & Adel (2020), "An Analysis of Simple Data Augmentation for Named Entity
+    Recognition", COLING. It teaches the model to read a name's context rather than remember the name,
+    which is what changes between outlets.
+    """
+    from spacy.tokens import Doc, DocBin
+    from spacy.training import Example
+
+    pool: dict | None = None  # read on first use: the config is resolved before the file is complete
+    rng = random.Random(seed)
+
+    def augment(nlp, example):
+        nonlocal pool
+        yield example
+        if pool is None:
+            pool = mention_pool(DocBin().from_disk(pool_path).get_docs(nlp.vocab))
+        if level <= 0 or rng.random() >= level:
+            return
+        words, spaces, iob = replace_mentions(example.reference, pool, prob, rng)
+        reference = Doc(nlp.vocab, words=words, spaces=spaces, ents=iob)
+        yield Example(Doc(nlp.vocab, words=words, spaces=spaces), reference)
+
+    return augment
+
+
+def register_augmenter() -> None:
+    """Make ``irnlp.mention_replacement.v1`` known to spaCy's registry (idempotent)."""
+    import spacy
+
+    if "irnlp.mention_replacement.v1" not in spacy.registry.augmenters.get_all():
+        spacy.registry.augmenters("irnlp.mention_replacement.v1")(mention_replacement_augmenter)
+
+
 CARD = "README.md"  # the model card, written by hand from benchmarks/ner_outlets.py: kept on retraining
 
 
@@ -158,6 +250,7 @@ def train_ner(cfg: Path, data: list[Path], out: Path, model: str = "en_core_web_
     """
     from spacy.cli.train import train as spacy_train
 
+    register_augmenter()
     if not Path(cfg).is_file():
         raise ConfigError(f"{cfg}: training config not found; pass a spaCy config such as config/ner.cfg")
     gold = [str(p) for p in data if "gold" in Path(p).resolve().parent.parts]

@@ -164,3 +164,61 @@ def test_train_ner_end_to_end_on_a_small_file(tmp_path):
     res = CliRunner().invoke(app, ["train-ner", str(tmp_path / "none.cfg"), "--data", str(data),
                                    "--out", str(tmp_path / "x")])
     assert res.exit_code == 2 and "training config not found" in res.output
+
+
+def gold_doc(words, spaces, iob):
+    import spacy
+    from spacy.tokens import Doc
+
+    return Doc(spacy.blank("en").vocab, words=words, spaces=spaces, ents=iob)
+
+
+def test_mention_pool_has_each_name_once_per_label_and_no_dates():
+    a = gold_doc(["Ilham", "Aliyev", "met", "Putin", "in", "May"], [True] * 5 + [False],
+                 ["B-PERSON", "I-PERSON", "O", "B-PERSON", "O", "B-DATE"])
+    b = gold_doc(["Putin", "left", "Baku"], [True, True, False], ["B-PERSON", "O", "B-GPE"])
+    from pipeline.nertrain import mention_pool
+
+    assert mention_pool([a, b]) == {"PERSON": [(("Ilham", "Aliyev"), (True,)), (("Putin",), ())],
+                                    "GPE": [(("Baku",), ())]}
+
+
+def test_replaced_mentions_carry_their_label_and_the_text_keeps_its_spacing_and_missing_tokens():
+    import random
+
+    from pipeline.nertrain import replace_mentions
+
+    # "Putin met Minsk officials, May 2024."  Minsk is missing (""), the DATE is never replaced
+    doc = gold_doc(["Putin", "met", "Minsk", "officials", ",", "May", "2024", "."],
+                   [True, True, True, False, True, True, False, False],
+                   ["B-PERSON", "O", "", "O", "O", "B-DATE", "I-DATE", "O"])
+    pool = {"PERSON": [(("Ilham", "Aliyev"), (True,))], "DATE": [(("June",), ())]}
+    words, spaces, iob = replace_mentions(doc, pool, 1.0, random.Random(0))
+    assert words == ["Ilham", "Aliyev", "met", "Minsk", "officials", ",", "May", "2024", "."]
+    assert spaces == [True, True, True, True, False, True, True, False, False]
+    assert iob == ["B-PERSON", "I-PERSON", "O", "", "O", "O", "B-DATE", "I-DATE", "O"]
+    # probability 0: the report as it was
+    words0, spaces0, iob0 = replace_mentions(doc, pool, 0.0, random.Random(0))
+    assert words0 == [t.text for t in doc] and iob0 == ["B-PERSON", "O", "", "O", "O", "B-DATE", "I-DATE", "O"]
+
+
+def test_the_augmenter_adds_a_copy_only_at_its_level(tmp_path):
+    import spacy
+    from spacy.training import Example
+
+    from pipeline.nertrain import mention_replacement_augmenter, register_augmenter, write_docbin
+
+    nlp = spacy.blank("en")
+    doc = gold_doc(["Putin", "met", "Aliyev"], [True, True, False], ["B-PERSON", "O", "B-PERSON"])
+    other = gold_doc(["Lukashenko", "spoke"], [True, False], ["B-PERSON", "O"])
+    pool = write_docbin([doc, other], tmp_path / "train.spacy")
+    ex = Example(nlp.make_doc(doc.text), doc)
+    assert len(list(mention_replacement_augmenter(str(pool), 0.0, 1.0)(nlp, ex))) == 1
+    out = list(mention_replacement_augmenter(str(pool), 1.0, 1.0)(nlp, ex))
+    assert out[0] is ex and len(out) == 2
+    names = {"Putin", "Aliyev", "Lukashenko"}
+    assert [e.label_ for e in out[1].reference.ents] == ["PERSON", "PERSON"]
+    assert {e.text for e in out[1].reference.ents} <= names and out[1].predicted.text == out[1].reference.text
+    register_augmenter()
+    register_augmenter()  # twice is harmless
+    assert "irnlp.mention_replacement.v1" in spacy.registry.augmenters.get_all()
