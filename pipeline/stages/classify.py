@@ -187,7 +187,8 @@ class SklearnClassifier(Stage):
         return out
 
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
-        for batch in self.batches(docs, self.params.batch_size or self.ctx.config.run.batch_size):
+        run = self.ctx.config.run
+        for batch in self.batches(docs, self.params.batch_size or run.batch_size, run.batch_chars):
             ok = [d for d in batch if d.status == Status.OK]
             # A batch that breaks leaves nothing here: process() then predicts each report alone.
             self._predicted = (self.batch_or_none(lambda: self.predict(ok)) if ok else None) or {}

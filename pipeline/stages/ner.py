@@ -160,7 +160,7 @@ class Ner(Stage):
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         size = self.params.batch_size or self.ctx.config.run.batch_size
         others = [p for p in self.nlp.pipe_names if p not in NER_PIPES]
-        for batch in self.batches(docs, size):
+        for batch in self.batches(docs, size, self.ctx.config.run.batch_chars):
             todo = [d for d in batch if d.status == Status.OK]
             # segment's Doc gets only the entity components; without segment, the whole pipeline runs here
             parsed = [(d.spacy_doc, d) for d in todo if d.spacy_doc is not None]

@@ -90,8 +90,10 @@ class Segment(Stage):
             return None
 
         self.counts["parsed_in_pieces"] += 1
+        chars = self.ctx.config.run.batch_chars
+        per_batch = max(1, chars // self.params.piece_chars) if chars else self.ctx.config.run.batch_size
         parts = [sdoc for sdoc, _ in self.pipe_guarded(self.nlp, [(p, doc) for p in pieces(doc.text, self.params.piece_chars)],
-                                                        disable=self.ner_pipes())]
+                                                        batch_size=per_batch, disable=self.ner_pipes())]
         if doc.status != Status.OK:
             return None
         return Doc.from_docs(parts, ensure_whitespace=False)
@@ -103,7 +105,7 @@ class Segment(Stage):
     def run(self, docs: Iterable[Document]) -> Iterator[Document]:
         size = self.params.batch_size or self.ctx.config.run.batch_size
         limit = self.params.piece_chars
-        for batch in self.batches(docs, size):
+        for batch in self.batches(docs, size, self.ctx.config.run.batch_chars):
             pairs = [(d.text if d.status == Status.OK and len(d.text) <= limit else "", d) for d in batch]
             for sdoc, doc in self.pipe_guarded(self.nlp, pairs, batch_size=size, disable=self.ner_pipes()):
                 if doc.status == Status.OK and len(doc.text) > limit:

@@ -697,7 +697,7 @@ def test_a_line_with_only_a_clock_time_is_part_of_the_dateline(line, is_time):
 def test_a_section_label_joined_before_the_metadata_title_is_cut(ctx):
     # A Kremlin page of the regional corpus (president-of-russia-en-kremlin-ru-31, copied to the fixtures), through
     # repair and clean: the hard-wrap join puts the section label "Events" before the title.
-    rec = json.loads((ROOT / "tests/fixtures/raw/kremlin-31.jsonl").read_text(encoding="utf-8"))
+    rec = json.loads((ROOT / "tests/fixtures/clean/kremlin-31.jsonl").read_text(encoding="utf-8"))
     stages = [get(spec.factory)(spec.name, spec.params, ctx) for spec in ctx.config.stages
               if spec.name in ("repair", "clean")]
     doc = Document(id=rec["id"], source=rec["id"], raw=rec["text"], meta=dict(rec["meta"]))

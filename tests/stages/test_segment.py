@@ -244,3 +244,34 @@ def test_long_texts_cut_without_whitespace_join_back_exactly(ctx):
         "stages.segment.max_chars = 131; split the report into smaller files or raise the limit); "
         "the report was skipped, the others went on")
     assert stage.counts["parsed_in_pieces"] == 2
+
+
+def test_batches_end_at_the_report_count_or_the_character_bound():
+    from pipeline.stages.base import Stage
+
+    docs = [make_doc(t, f"d{i}") for i, t in enumerate(["a" * 40, "b" * 40, "c" * 30, "d" * 150, "e" * 10, "f" * 10,
+                                                         "g" * 10])]
+    sizes = lambda bs: [[d.id for d in b] for b in bs]  # noqa: E731
+    # 100 characters: 40+40 fit, +30 would pass 100; the 150-character report alone; then 3 at the count of 3
+    assert sizes(Stage.batches(iter(docs), 3, 100)) == [["d0", "d1"], ["d2"], ["d3"], ["d4", "d5", "d6"]]
+    assert sizes(Stage.batches(iter(docs), 3, 0)) == [["d0", "d1", "d2"], ["d3", "d4", "d5"], ["d6"]]
+    assert sizes(Stage.batches(iter(docs), 2, 1000)) == [["d0", "d1"], ["d2", "d3"], ["d4", "d5"], ["d6"]]
+
+
+def test_the_character_bound_reaches_every_batching_stage(ctx):
+    from pipeline.stages.base import Stage
+
+    seen = []
+    real = Stage.batches
+
+    def spy(docs, size, max_chars=0):
+        seen.append(max_chars)
+        return real(docs, size, max_chars)
+
+    stage = segment_stage(ctx, "run.batch_chars=1234")
+    Stage.batches = staticmethod(spy)
+    try:
+        list(stage.run([make_doc("Baku hosted the talks.", "x")]))
+    finally:
+        Stage.batches = staticmethod(real)
+    assert seen == [1234]
