@@ -73,13 +73,19 @@ def _shared_vocab():
     return _VOCAB
 
 
+# The offset index marks characters put in by an ``insert`` edit with its top bit (raw offsets stay below 2**31).
+INSERTED = 1 << 31
+RAW_MASK = INSERTED - 1
+
+
 @dataclass
 class Edit:
     """One change to the text.
 
     Attributes:
         stage: name of the stage that made it (``"repair"``, ``"clean"``...).
-        op: ``"replace"`` (a repair) or ``"remove"`` (text dropped from the clean text).
+        op: ``"replace"`` (a repair), ``"remove"`` (text dropped from the clean text) or ``"insert"`` (text the
+            raw lacks, put in from the input's metadata: the title, see ``stages.clean.title_from_meta``).
         start, end: the changed span in the *raw* text (``end`` exclusive).
         before: the text that was there (in the text as it was at that stage).
         after: the text put in its place (``""`` for a removal).
@@ -195,7 +201,8 @@ class Document:
         Args:
             changes: spans of the current text with their replacement; any order.
             stage: name of the calling stage, kept in the log.
-            op: ``"replace"`` or ``"remove"``.
+            op: ``"replace"``, ``"remove"`` or ``"insert"`` (the new text has no raw span: :meth:`raw_span`
+                of text wholly inserted is empty).
 
         Returns:
             The number of changes applied (no-op changes are skipped).
@@ -217,8 +224,10 @@ class Document:
             new_index.extend(index[pos:c.start])
             at = sum(map(len, parts))
             before = text[c.start:c.end]
-            raw_start, raw_end = index[c.start], index[c.end]
-            if len(c.after) == len(before):
+            raw_start, raw_end = index[c.start] & RAW_MASK, index[c.end] & RAW_MASK
+            if op == "insert":
+                new_index.extend([raw_start | INSERTED] * len(c.after))
+            elif len(c.after) == len(before):
                 new_index.extend(index[c.start:c.end])  # char-for-char repairs keep exact offsets
             else:
                 new_index.extend([raw_start] * len(c.after))
@@ -239,11 +248,19 @@ class Document:
         """Map a span of the current text to raw offsets (``end`` exclusive).
 
         The end is one past the raw position of the span's last character, so a
-        block removed right after the span is not counted in it.
+        block removed right after the span is not counted in it. Inserted characters
+        (op ``insert``) have no raw counterpart: a span of them alone maps to the empty
+        span where they were put in, and they are left out of a mixed span.
         """
+        index = self._index
         if end <= start:
-            return self._index[start], self._index[start]
-        return self._index[start], self._index[end - 1] + 1
+            return index[start] & RAW_MASK, index[start] & RAW_MASK
+        if not (index[start] | index[end - 1]) & INSERTED:
+            return index[start], index[end - 1] + 1
+        real = [v for v in index[start:end] if not v & INSERTED]
+        if not real:
+            return index[start] & RAW_MASK, index[start] & RAW_MASK
+        return real[0], real[-1] + 1
 
     def reconstruct_raw(self) -> str:
         """Replay the edit log backwards; equals ``raw`` when nothing was lost."""

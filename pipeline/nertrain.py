@@ -202,17 +202,17 @@ def mention_replacement_augmenter(pool_path: str, level: float, prob: float, see
             return
         words, spaces, iob = replace_mentions(example.reference, pool, prob, rng)
         reference = Doc(nlp.vocab, words=words, spaces=spaces, ents=iob)
-        yield Example(Doc(nlp.vocab, words=words, spaces=spaces), reference)
+        yield Example(nlp.make_doc(reference.text), reference)  # as spacy.Corpus makes its examples
 
     return augment
 
 
 def register_augmenter() -> None:
-    """Make ``irnlp.mention_replacement.v1`` known to spaCy's registry (idempotent)."""
+    """Make ``irnlp.mention_replacement.v1`` known to spaCy's registry. Done when this module is imported, so
+    that ``spacy train config/ner_augment.cfg --code pipeline/nertrain.py`` finds it too."""
     import spacy
 
-    if "irnlp.mention_replacement.v1" not in spacy.registry.augmenters.get_all():
-        spacy.registry.augmenters("irnlp.mention_replacement.v1")(mention_replacement_augmenter)
+    spacy.registry.augmenters("irnlp.mention_replacement.v1")(mention_replacement_augmenter)
 
 
 CARD = "README.md"  # the model card, written by hand from benchmarks/ner_outlets.py: kept on retraining
@@ -250,7 +250,6 @@ def train_ner(cfg: Path, data: list[Path], out: Path, model: str = "en_core_web_
     """
     from spacy.cli.train import train as spacy_train
 
-    register_augmenter()
     if not Path(cfg).is_file():
         raise ConfigError(f"{cfg}: training config not found; pass a spaCy config such as config/ner.cfg")
     gold = [str(p) for p in data if "gold" in Path(p).resolve().parent.parts]
@@ -288,3 +287,6 @@ def labels_of(records: Iterable[dict]) -> Counter:
     for rec in records:
         c.update(e["label"] for e in rec.get("ents", []))
     return c
+
+
+register_augmenter()

@@ -206,19 +206,17 @@ def test_the_augmenter_adds_a_copy_only_at_its_level(tmp_path):
     import spacy
     from spacy.training import Example
 
-    from pipeline.nertrain import mention_replacement_augmenter, register_augmenter, write_docbin
+    from pipeline.nertrain import mention_replacement_augmenter, write_docbin
 
     nlp = spacy.blank("en")
     doc = gold_doc(["Putin", "met", "Aliyev"], [True, True, False], ["B-PERSON", "O", "B-PERSON"])
     other = gold_doc(["Lukashenko", "spoke"], [True, False], ["B-PERSON", "O"])
-    pool = write_docbin([doc, other], tmp_path / "train.spacy")
+    pool = write_docbin([other], tmp_path / "train.spacy")  # the pool's one PERSON: every swap gives it
     ex = Example(nlp.make_doc(doc.text), doc)
     assert len(list(mention_replacement_augmenter(str(pool), 0.0, 1.0)(nlp, ex))) == 1
     out = list(mention_replacement_augmenter(str(pool), 1.0, 1.0)(nlp, ex))
     assert out[0] is ex and len(out) == 2
-    names = {"Putin", "Aliyev", "Lukashenko"}
-    assert [e.label_ for e in out[1].reference.ents] == ["PERSON", "PERSON"]
-    assert {e.text for e in out[1].reference.ents} <= names and out[1].predicted.text == out[1].reference.text
-    register_augmenter()
-    register_augmenter()  # twice is harmless
-    assert "irnlp.mention_replacement.v1" in spacy.registry.augmenters.get_all()
+    assert [(e.text, e.label_) for e in out[1].reference.ents] == [("Lukashenko", "PERSON"), ("Lukashenko", "PERSON")]
+    assert out[1].reference.text == "Lukashenko met Lukashenko" == out[1].predicted.text
+    # importing the module registers it, so `spacy train --code pipeline/nertrain.py` finds it as well
+    assert spacy.registry.augmenters.get("irnlp.mention_replacement.v1") is mention_replacement_augmenter

@@ -91,7 +91,8 @@ class Segment(Stage):
 
         self.counts["parsed_in_pieces"] += 1
         chars = self.ctx.config.run.batch_chars
-        per_batch = max(1, chars // self.params.piece_chars) if chars else self.ctx.config.run.batch_size
+        per_batch = (max(1, chars // self.params.piece_chars) if chars
+                     else self.params.batch_size or self.ctx.config.run.batch_size)
         parts = [sdoc for sdoc, _ in self.pipe_guarded(self.nlp, [(p, doc) for p in pieces(doc.text, self.params.piece_chars)],
                                                         batch_size=per_batch, disable=self.ner_pipes())]
         if doc.status != Status.OK:

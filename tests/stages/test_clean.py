@@ -203,13 +203,30 @@ def test_a_title_only_in_the_input_metadata_becomes_the_first_paragraph(ctx):
     assert paragraphs(off)[0].startswith("When taking stock")
 
 
-def test_a_metadata_title_already_opening_the_text_is_not_put_in_twice(ctx):
-    # the first paragraph reads like the title (token set ratio >= 85) though the planner took it for body
+def test_a_lede_repeating_the_title_does_not_stand_for_it(ctx):
+    # the lede's words include the title's (token set ratio 100), but as a whole it is another paragraph
     body = ("Uzbekistan and Russia agree on migration cooperation, the ministry said on Monday after the talks "
-            "in Tashkent ended.\n\nThe sides signed a plan for 2024.")
+            "in Tashkent ended.\n\nThe sides signed a plan for 2024 and will meet again in the autumn in Moscow.")
     doc = clean(ctx, body, meta={"title": "Uzbekistan and Russia agree on migration cooperation"})
-    assert paragraphs(doc)[0].startswith("Uzbekistan and Russia agree on migration cooperation, the ministry")
-    assert not [e for e in doc.edits if e.reason == "title_from_meta"]
+    assert paragraphs(doc)[0] == "Uzbekistan and Russia agree on migration cooperation"
+    assert paragraphs(doc)[1].startswith("Uzbekistan and Russia agree on migration cooperation, the ministry")
+
+
+def test_an_inserted_title_has_no_raw_span_and_cleaning_again_changes_nothing(ctx):
+    # A Tehran Times slug title (lowercase, no punctuation) is not title-shaped: the planner must still take
+    # its own line for the title when the output is cleaned again.
+    body = ("Iranian and Turkish experts have recently discussed ideas to help expand tourism between the two "
+            "neighbors.\n\nIn a meeting on Wednesday, the sides agreed to hold a joint fair next spring.")
+    meta = {"title": "iranian turkish experts exchange views on tourism"}
+    doc = clean(ctx, body, meta=meta)
+    assert paragraphs(doc)[0] == "iranian turkish experts exchange views on tourism"
+    ins = [e for e in doc.edits if e.reason == "title_from_meta"]
+    assert [(e.op, e.start, e.end, e.before) for e in ins] == [("insert", 0, 0, "")]
+    n = len("iranian turkish experts exchange views on tourism")
+    assert doc.raw_span(0, n) == (0, 0)  # nothing of the raw input
+    assert doc.raw_span(0, n + 2 + 8) == (0, 8)  # title + separator + "Iranian " : only the raw part counts
+    again = clean(ctx, doc.text, meta=dict(doc.meta))
+    assert again.text == doc.text and not again.edits and not again.meta["removed"]
 
 
 @pytest.mark.parametrize("title, outlet, line", [
@@ -220,6 +237,8 @@ def test_a_metadata_title_already_opening_the_text_is_not_put_in_twice(ctx):
     ("Putin congratulated Kyrgyzstan - Day of Independence of the Kyrgyz Republic",
      "President of Russia (en.kremlin.ru)", "Putin congratulated Kyrgyzstan - Day of Independence of the Kyrgyz Republic"),
     ("Baku and Minsk | Daryo", None, "Baku and Minsk | Daryo"),
+    ("Talks held in Moscow - Russia", "President of Russia (en.kremlin.ru)", "Talks held in Moscow - Russia"),
+    ("The Astana Times", "The Astana Times", ""),
     ("  Statement\xa0by  Press Secretary  ", "The White House", "Statement by Press Secretary"),
 ])
 def test_title_line_drops_the_site_name_only(title, outlet, line):
@@ -692,6 +711,24 @@ def test_a_replan_keeps_the_title_it_found(ctx):
                                            ("16:5", False)])
 def test_a_line_with_only_a_clock_time_is_part_of_the_dateline(line, is_time):
     assert dates.is_time_line(line) is is_time
+
+
+def test_a_clock_time_is_dateline_only_right_after_a_date_line(ctx):
+    body = ("The forum opens with a plenary session of the ministers of the five states.\n\n10:00\n\n"
+            "Opening of the exhibition of Caspian industries by the heads of delegation.")
+    doc = clean(ctx, body)
+    assert "10:00" in paragraphs(doc)
+
+
+@pytest.mark.parametrize("line, kept", [("Events Baku and Minsk sign a deal", "Baku and Minsk sign a deal"),
+                                        ("Talks between Baku and Minsk sign a deal", "Talks between Baku and Minsk sign a deal"),
+                                        ("Events Baku and Minsk sign a deal today", "Events Baku and Minsk sign a deal today")])
+def test_only_a_capitalised_label_before_the_whole_title_is_cut(line, kept):
+    from pipeline.stages.clean.planner import Block, Cleaner
+
+    b = Block(0, len(line), line)
+    Cleaner.trim_title(b, "Baku and Minsk sign a deal")
+    assert b.live == kept
 
 
 def test_a_section_label_joined_before_the_metadata_title_is_cut(ctx):

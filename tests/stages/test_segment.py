@@ -256,9 +256,13 @@ def test_batches_end_at_the_report_count_or_the_character_bound():
     assert sizes(Stage.batches(iter(docs), 3, 100)) == [["d0", "d1"], ["d2"], ["d3"], ["d4", "d5", "d6"]]
     assert sizes(Stage.batches(iter(docs), 3, 0)) == [["d0", "d1", "d2"], ["d3", "d4", "d5"], ["d6"]]
     assert sizes(Stage.batches(iter(docs), 2, 1000)) == [["d0", "d1"], ["d2", "d3"], ["d4", "d5"], ["d6"]]
+    # exactly at the bound still fits: 40 + 40 + 30 = 110
+    assert sizes(Stage.batches(iter(docs), 3, 110))[0] == ["d0", "d1", "d2"]
 
 
 def test_the_character_bound_reaches_every_batching_stage(ctx):
+    from pipeline.registry import get
+    from pipeline.runner import chain, load_config
     from pipeline.stages.base import Stage
 
     seen = []
@@ -268,10 +272,12 @@ def test_the_character_bound_reaches_every_batching_stage(ctx):
         seen.append(max_chars)
         return real(docs, size, max_chars)
 
-    stage = segment_stage(ctx, "run.batch_chars=1234")
+    ctx.config = load_config(ROOT / "config" / "default.toml", ["run.batch_chars=1234"])
+    stages = [get(spec.factory)(spec.name, spec.params, ctx) for spec in ctx.config.stages
+              if spec.name in ("segment", "ner", "classify")]
     Stage.batches = staticmethod(spy)
     try:
-        list(stage.run([make_doc("Baku hosted the talks.", "x")]))
+        out = list(chain(stages, [make_doc("Baku hosted the talks. Minsk sent a delegation.", "x")]))
     finally:
         Stage.batches = staticmethod(real)
-    assert seen == [1234]
+    assert seen == [1234, 1234, 1234] and len(out[0].sents) == 2

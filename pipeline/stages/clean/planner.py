@@ -139,6 +139,7 @@ class Cleaner:
         blocks = plan.blocks
         for b in blocks:
             self.classify(b)
+        self.time_lines(blocks)
         plan.references = self.references(blocks)
         self.contacts(blocks)
         self.duplicates(blocks)
@@ -175,7 +176,7 @@ class Cleaner:
                 b.drop(reason)
                 return
             b.date = dates.dateline_date(text, self.pat, self.langs)
-            if b.date or dates.is_time_line(text):
+            if b.date:
                 b.drop("dateline")
             return
         sents = evidence.tail_sentence_spans(text)
@@ -194,6 +195,13 @@ class Cleaner:
             b.hi = b.lo + len(text[:cut[0]].rstrip())
             b.hi_reason = cut[1]
             b.prose = self.prose(b.live)
+
+    @staticmethod
+    def time_lines(blocks: list[Block]) -> None:
+        """A line holding only a clock time right after a dateline (``April 2, 2019`` / ``16:25``) is part of it."""
+        for prev, b in zip(blocks, blocks[1:]):
+            if b.keep and prev.date and dates.is_time_line(b.live):
+                b.drop("dateline")
 
     def references(self, blocks: list[Block]) -> list[dict]:
         """Find numbered reference lists, parse them, drop them; items repeated with the same number are listed once."""
@@ -293,6 +301,10 @@ class Cleaner:
         first with ``first_wins``, for a text without a body).
         """
         cands = [i for i in zone if self.title_like(blocks[i], 2) and not evidence.is_doubled(blocks[i].live)]
+        if prior_title:  # the metadata title's own line, title-shaped or not (a lowercase URL-slug title put in)
+            exact = " ".join(prior_title.split()).casefold()
+            cands += [i for i in zone if i not in cands and blocks[i].keep
+                      and " ".join(blocks[i].live.split()).casefold() == exact]
         if not prior_title:  # a name alone (`Alexander Shpakovsky`) is a byline when another line can be the title
             cands = [i for i in cands if not evidence.is_name_like(blocks[i].live)] or cands
         if prior_title:
@@ -348,12 +360,14 @@ class Cleaner:
         return title
 
     @staticmethod
-    def trim_title(b: Block, prior_title: str, max_words: int = 3) -> None:
-        """Cut a few words that a hard-wrap join put before the metadata title on its line
-        (``Events Telephone conversation with …``: the site's section label)."""
+    def trim_title(b: Block, prior_title: str, max_words: int = 2) -> None:
+        """Cut a label that a hard-wrap join put before the metadata title on its line (``Events Telephone
+        conversation with …``: the site's section name): at most ``max_words`` capitalised words, the title
+        running to the end of the line. A prefix with a lowercase word (``Talks between``) is the title's own."""
         words = prior_title.split()
-        m = re.search(r"\s+".join(map(re.escape, words)), b.live, re.I) if words else None
-        if m and m.start() > 0 and len(b.live[:m.start()].split()) <= max_words:
+        m = re.search(r"\s+".join(map(re.escape, words)) + r"\s*$", b.live, re.I) if words else None
+        prefix = b.live[:m.start()].split() if m else []
+        if prefix and len(prefix) <= max_words and all(w[:1].isupper() for w in prefix):
             b.lo += m.start()
             b.lo_reason = "navigation"
 

@@ -46,20 +46,27 @@ def layout(doc: Document, removals: list[tuple[int, int, str]], stage: str, reda
 SITE_SEPARATOR = re.compile(r"\s+[-–—|]\s+")
 
 
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.casefold()))
+
+
 def title_line(title: str, outlet: str | None) -> str:
     """The metadata title as a clean-text line: whitespace made plain, and a trailing site name
     (``… - News Central Asia (nCa)`` for outlet ``News Central Asia``) removed, as the labelled reports have it.
 
-    The last ``-``/``–``/``—``/``|``-separated part is the site name when all the words of ``outlet`` are in it
-    (rapidfuzz ``token_set_ratio`` >= 90), so that a title's own dash (``… - Independence Day``) stays.
+    The last ``-``/``–``/``—``/``|``-separated part is the site name when every word of ``outlet`` is in it,
+    so that a title's own dash (``… - Independence Day``, ``… - Russia`` for outlet ``President of Russia``) stays.
+    A title that is only the site name gives ``""``.
     """
     line = " ".join(title.split())
+    if not outlet:
+        return line
+    site = _words(outlet)
+    if _words(line) <= site:
+        return ""
     parts = SITE_SEPARATOR.split(line)
-    if outlet and len(parts) > 1:
-        from rapidfuzz import fuzz
-
-        if fuzz.token_set_ratio(parts[-1].casefold(), outlet.casefold()) >= 90:
-            line = line[:line.rfind(parts[-1])].rstrip(" -–—|")
+    if len(parts) > 1 and site <= _words(parts[-1]):
+        line = line[:line.rfind(parts[-1])].rstrip(" -–—|")
     return line
 
 
@@ -202,14 +209,17 @@ class Clean(Stage):
                 self.counts["duplicate_report"] += 1
 
     def insert_title(self, doc: Document, title: str) -> None:
-        """Put the metadata title before the text, unless the first paragraph already reads like it."""
+        """Put the metadata title before the text (an ``insert`` edit: it has no raw span), unless the first
+        paragraph is the title already (``fuzz.ratio`` >= 85 as a whole: a lede that repeats the title's
+        words is not the title)."""
         from rapidfuzz import fuzz
 
         line = title_line(title, doc.meta.get("outlet"))
         first = " ".join(doc.text.split(PARAGRAPH_SEP, 1)[0].split())
-        if not line or fuzz.token_set_ratio(first.casefold(), line.casefold()) >= 85:
+        if not line or fuzz.ratio(first.casefold(), line.casefold()) >= 85:
             return
-        self.counts["title_from_meta"] += doc.apply([Change(0, 0, line + PARAGRAPH_SEP, "title_from_meta")], self.name)
+        self.counts["title_from_meta"] += doc.apply([Change(0, 0, line + PARAGRAPH_SEP, "title_from_meta")],
+                                                    self.name, op="insert")
         doc.meta["title"] = line
 
     def apply(self, doc: Document, plan: Plan) -> None:
