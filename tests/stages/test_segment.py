@@ -281,3 +281,25 @@ def test_the_character_bound_reaches_every_batching_stage(ctx):
     finally:
         Stage.batches = staticmethod(real)
     assert seen == [1234, 1234, 1234] and len(out[0].sents) == 2
+
+
+def test_a_long_reports_pieces_are_parsed_within_the_character_bound(ctx):
+    # piece_chars 120, batch_chars 240: two pieces a batch; without a bound, stages.segment.batch_size
+    stage = segment_stage(ctx, "stages.segment.piece_chars=120", "run.batch_chars=240", "stages.segment.batch_size=5")
+    para = "Astana and Tashkent signed a transit deal. The railway opens next year."
+    calls = []
+    real = stage.pipe_guarded
+
+    def spy(nlp, pairs, **kw):
+        calls.append((len(pairs), kw.get("batch_size")))
+        return real(nlp, pairs, **kw)
+
+    stage.pipe_guarded = spy
+    list(stage.run([make_doc(f"{para}\n\n{para}\n\n{para}", "long")]))
+    assert calls[-1] == (3, 2)  # the three pieces, two at a time
+    stage = segment_stage(ctx, "stages.segment.piece_chars=120", "run.batch_chars=0", "stages.segment.batch_size=5")
+    calls.clear()
+    real = stage.pipe_guarded
+    stage.pipe_guarded = spy
+    list(stage.run([make_doc(f"{para}\n\n{para}\n\n{para}", "long")]))
+    assert calls[-1] == (3, 5)
